@@ -1,0 +1,30 @@
+#include "core/utf8.h"
+#include "ui/app.h"
+
+#include <stdio.h>
+
+int kd_draw_text(WINDOW *w, int y, int x, int cols, const char *s)
+{
+    if (cols <= 0)
+        return 0;
+    int used = 0;
+    size_t len = kd_utf8_fit(s, cols, &used);
+    mvwaddnstr(w, y, x, s, (int)len);
+    return used;
+}
+
+void kd_draw_fill(WINDOW *w, int y, int x, int cols)
+{
+    if (cols > 0)
+        mvwhline(w, y, x, ' ', cols);
+}
+
+void kd_draw_format_kib(char *buf, size_t n, unsigned long long kib)
+{
+    if (kib >= 1024ULL * 1024)
+        snprintf(buf, n, "%.1f GiB", (double)kib / (1024.0 * 1024.0));
+    else if (kib >= 1024)
+        snprintf(buf, n, "%llu MiB", kib / 1024);
+    else
+        snprintf(buf, n, "%llu KiB", kib);
+}

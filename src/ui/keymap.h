@@ -1,0 +1,44 @@
+#ifndef KD_UI_KEYMAP_H
+#define KD_UI_KEYMAP_H
+
+#include "core/err.h"
+#include "ui/key.h"
+
+/* Key bindings are data: lines of "bind CONTEXT KEY ACTION" or "unbind CONTEXT KEY",
+ * '#' comments. The defaults are such text, read by the same parser as the user's file. */
+
+typedef enum {
+    KD_CTX_GLOBAL, /* consulted after the current context */
+    KD_CTX_LIST,
+    KD_CTX_HELP,
+    KD_CTX_OFFLINE,
+    KD_CTX_LAST
+} kd_ctx;
+
+typedef struct {
+    kd_ctx ctx;
+    kd_key key;
+    char *action;
+} kd_binding;
+
+typedef struct kd_keymap kd_keymap;
+
+/* Tells the parser whether an action name exists. */
+typedef int (*kd_action_check)(const char *name);
+
+extern const char kd_keymap_default_text[];
+
+kd_keymap *kd_keymap_new(kd_action_check check);
+void kd_keymap_free(kd_keymap *km);
+/* origin names the text in messages ("defaults", a file name). Later bindings replace
+ * earlier ones for the same context and key. */
+int kd_keymap_parse(kd_keymap *km, const char *text, const char *origin, kd_err *err);
+/* A binding in ctx, else in the global context; NULL when the key is unbound. */
+const char *kd_keymap_lookup(const kd_keymap *km, kd_ctx ctx, kd_key key);
+size_t kd_keymap_count(const kd_keymap *km);
+const kd_binding *kd_keymap_at(const kd_keymap *km, size_t i);
+
+const char *kd_ctx_name(kd_ctx ctx);
+int kd_ctx_parse(const char *name, kd_ctx *out);
+
+#endif
