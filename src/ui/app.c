@@ -86,8 +86,10 @@ int kd_app_connect(kd_app *app, const char *uri)
     app->sel_uuid[0] = '\0';
     kd_conn_set_listener(c, on_conn_event, app);
     kd_view_list_rebuild(app);
-    kd_app_status(app, false, "connected to %s%s", kd_conn_host(c)->uri,
-                  app->readonly ? " (read-only)" : "");
+    /* A problem found while starting (a bad keys file, say) outranks the greeting. */
+    if (!app->status_error)
+        kd_app_status(app, false, "connected to %s%s", kd_conn_host(c)->uri,
+                      app->readonly ? " (read-only)" : "");
     kd_app_dirty_all(app);
     return 0;
 }
@@ -103,6 +105,12 @@ static kd_ctx current_ctx(const kd_app *app)
 
 static void dispatch_key(kd_app *app, kd_key key)
 {
+    if (app->status_error) {
+        /* An error stays until the user has seen it and pressed something. */
+        app->status_error = false;
+        app->status[0] = '\0';
+        app->dirty_status = true;
+    }
     const char *name = kd_keymap_lookup(app->keymap, current_ctx(app), key);
     if (!name) {
         char kn[32];
