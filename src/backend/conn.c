@@ -55,11 +55,13 @@ static int read_domain(virDomainPtr dom, kd_domain *d)
     return 0;
 }
 
-static void refresh_one(kd_conn *c, virDomainPtr dom)
+static int refresh_one(kd_conn *c, virDomainPtr dom)
 {
     kd_domain d;
-    if (read_domain(dom, &d) == 0)
-        kd_domtab_put(&c->doms, &d);
+    if (read_domain(dom, &d) < 0)
+        return -1;
+    kd_domtab_put(&c->doms, &d);
+    return 0;
 }
 
 static int on_lifecycle(virConnectPtr vc, virDomainPtr dom, int event, int detail, void *opaque)
@@ -70,14 +72,18 @@ static int on_lifecycle(virConnectPtr vc, virDomainPtr dom, int event, int detai
     (void)detail;
     if (virDomainGetUUIDString(dom, uuid) < 0)
         return 0;
-    if (event == VIR_DOMAIN_EVENT_UNDEFINED) {
-        /* A transient domain that stops disappears; a persistent one stays as shut off. */
+    /* Undefining a running domain leaves it running as a transient one; a transient
+     * domain that stops is gone, and libvirt no longer answers for it. */
+    bool gone;
+    if (event == VIR_DOMAIN_EVENT_UNDEFINED)
+        gone = virDomainIsActive(dom) != 1;
+    else if (event == VIR_DOMAIN_EVENT_STOPPED)
+        gone = virDomainIsPersistent(dom) != 1;
+    else
+        gone = false;
+    if (gone || (refresh_one(c, dom) < 0))
         kd_domtab_remove(&c->doms, uuid);
-    } else if (event == VIR_DOMAIN_EVENT_STOPPED && virDomainIsPersistent(dom) == 0) {
-        kd_domtab_remove(&c->doms, uuid);
-    } else {
-        refresh_one(c, dom);
-    }
+    virResetLastError();
     notify(c, KD_CONN_EV_DOMAIN, uuid);
     return 0;
 }

@@ -12,7 +12,7 @@ typedef struct kd_conn kd_conn;
 typedef struct {
     char *uri; /* the URI libvirt actually opened */
     char *hostname;
-    char *hv_type; /* "QEMU", "Test", ... */
+    char *hv_type; /* "QEMU", "TEST", ... */
     char hv_version[32];
     char lib_version[32];
     unsigned cpus;

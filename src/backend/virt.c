@@ -2,6 +2,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -11,6 +12,14 @@ static void quiet_error(void *opaque, virErrorPtr e)
     (void)e;
 }
 
+/* libxml2 prints parse warnings to stderr, which is the screen; libvirt reports the
+ * same failures through its own errors. */
+static void quiet_xml(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 void kd_virt_init(void)
 {
     static int done;
@@ -18,6 +27,7 @@ void kd_virt_init(void)
         return;
     done = 1;
     virSetErrorFunc(NULL, quiet_error);
+    xmlSetGenericErrorFunc(NULL, quiet_xml);
     virInitialize();
 }
 

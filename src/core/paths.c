@@ -38,6 +38,10 @@ char *kd_paths_data_dir(void)
 
 int kd_paths_mkdir_p(const char *dir)
 {
+    if (!dir || !*dir) {
+        errno = EINVAL;
+        return -1;
+    }
     char *path = kd_strdup(dir);
     int ret = 0;
     for (char *p = path + 1; ret == 0; p++) {
@@ -52,5 +56,10 @@ int kd_paths_mkdir_p(const char *dir)
             break;
     }
     free(path);
+    struct stat st;
+    if (ret == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+        errno = ENOTDIR;
+        ret = -1;
+    }
     return ret;
 }

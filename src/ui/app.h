@@ -82,6 +82,9 @@ void kd_ui_apply_theme(kd_app *app);
 /* Write at most cols columns of UTF-8 text; returns the columns used. */
 int kd_draw_text(WINDOW *w, int y, int x, int cols, const char *s);
 void kd_draw_fill(WINDOW *w, int y, int x, int cols);
+/* Write text over as many rows as it needs (at most max_rows), breaking at spaces where
+ * it can; returns the rows used. */
+int kd_draw_wrapped(WINDOW *w, int y, int x, int cols, int max_rows, const char *s);
 void kd_draw_format_kib(char *buf, size_t n, unsigned long long kib);
 
 #endif

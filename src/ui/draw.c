@@ -13,6 +13,27 @@ int kd_draw_text(WINDOW *w, int y, int x, int cols, const char *s)
     return used;
 }
 
+int kd_draw_wrapped(WINDOW *w, int y, int x, int cols, int max_rows, const char *s)
+{
+    int rows = 0;
+    while (*s && rows < max_rows && cols > 0) {
+        size_t len = kd_utf8_fit(s, cols, NULL);
+        if (s[len] != '\0') {
+            size_t brk = len;
+            while (brk > 0 && s[brk] != ' ')
+                brk--;
+            if (brk > 0)
+                len = brk;
+        }
+        mvwaddnstr(w, y + rows, x, s, (int)len);
+        s += len;
+        while (*s == ' ')
+            s++;
+        rows++;
+    }
+    return rows;
+}
+
 void kd_draw_fill(WINDOW *w, int y, int x, int cols)
 {
     if (cols > 0)

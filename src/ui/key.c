@@ -117,7 +117,7 @@ void kd_key_name(kd_key key, char *buf, size_t n)
         char c = (char)(base <= 26 ? base + 'a' - 1 : base + '@');
         snprintf(buf, n, "%sC-%c", meta, c);
     } else {
-        char mb[8];
+        char mb[16];
         mbstate_t st;
         memset(&st, 0, sizeof(st));
         size_t len = wcrtomb(mb, (wchar_t)base, &st);

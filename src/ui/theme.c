@@ -73,7 +73,7 @@ static int parse_color(const char *s, kd_color *c)
             return 0;
         }
     }
-    if (s[0] == '#' && strlen(s) == 7) {
+    if (s[0] == '#' && strlen(s) == 7 && strspn(s + 1, "0123456789abcdefABCDEF") == 6) {
         unsigned long v = strtoul(s + 1, &end, 16);
         if (*end == '\0') {
             *c = (kd_color){KD_COLOR_RGB, (unsigned)v};
@@ -152,9 +152,16 @@ static long dist2(unsigned a, unsigned b)
 
 static int nearest(unsigned rgb, int ncolors)
 {
-    int best = 0;
+    int r = (int)(rgb >> 16 & 0xff), g = (int)(rgb >> 8 & 0xff), b = (int)(rgb & 0xff);
+    int hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    int lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    if (ncolors == 8 && hi - lo < 48)
+        return hi < 0x60 ? 0 : 7; /* a grey: distance to 8 saturated colours misleads */
+    /* On 256 colours prefer the cube and ramp: terminal schemes often repaint 0-15. */
+    int first = ncolors == 256 ? 16 : 0;
+    int best = first;
     long bestd = -1;
-    for (int i = 0; i < ncolors; i++) {
+    for (int i = first; i < ncolors; i++) {
         long d = dist2(rgb, index_to_rgb((unsigned)i));
         if (bestd < 0 || d < bestd) {
             bestd = d;

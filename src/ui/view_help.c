@@ -112,9 +112,9 @@ void kd_view_offline_draw(kd_app *app)
     kd_draw_fill(w, 0, 0, app->cols);
     kd_draw_text(w, 0, 1, app->cols - 2, "kvmdeck: no hypervisor reachable");
     wattrset(w, (int)kd_theme_attr(KD_SLOT_STATUS_ERROR));
-    kd_draw_text(w, ++r, 2, app->cols - 4, app->offline_err.msg);
+    r += 1 + kd_draw_wrapped(w, r + 1, 2, app->cols - 4, 4, app->offline_err.msg);
     wattrset(w, (int)kd_theme_attr(KD_SLOT_NORMAL));
-    r += 2;
+    r++;
     kd_draw_text(w, r++, 2, app->cols - 4,
                  "Is libvirtd running? As root: virtlogd -d; libvirtd -d");
     kd_draw_text(w, r++, 2, app->cols - 4, "Another host: kvmdeck -c qemu+ssh://user@host/system");
