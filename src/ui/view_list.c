@@ -165,8 +165,9 @@ void kd_view_header_draw(kd_app *app)
     unsigned paused = counts[KD_DOM_PAUSED] + counts[KD_DOM_PMSUSPENDED];
     unsigned off = counts[KD_DOM_SHUTOFF];
     unsigned other = (unsigned)kd_conn_domain_count(app->conn) - running - paused - off;
-    snprintf(line, sizeof(line), "%zu domains: %u running, %u paused, %u shut off, %u other",
-             kd_conn_domain_count(app->conn), running, paused, off, other);
+    size_t total = kd_conn_domain_count(app->conn);
+    snprintf(line, sizeof(line), "%zu domain%s: %u running, %u paused, %u shut off, %u other",
+             total, total == 1 ? "" : "s", running, paused, off, other);
     kd_draw_text(w, 1, 1, app->cols - 2, line);
 }
 

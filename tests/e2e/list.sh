@@ -8,7 +8,7 @@ kd_tmux_start -- "$KVMDECK" -c test:///default
 kd_tmux_wait_regex '^ test +1 +running +2 +'
 screen=$(kd_tmux_capture) || exit 1
 kd_assert_contains "$screen" "test:///default" "header names the URI"
-kd_assert_contains "$screen" "1 domains: 1 running" "header counts domains by state"
+kd_assert_contains "$screen" "1 domain: 1 running" "header counts domains by state"
 kd_assert_contains "$screen" "libvirt " "header names the libvirt version"
 kd_tmux_keys q
 kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
