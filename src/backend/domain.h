@@ -40,13 +40,21 @@ typedef struct {
     kd_domain *v;
     size_t n;
     size_t cap;
+    /* Indexes sorted by UUID and by name, rebuilt on the first lookup after a change: a
+     * tick looks up every domain, and a full re-list puts every domain. */
+    size_t *by_uuid;
+    size_t *by_name;
+    bool stale;
 } kd_domtab;
 
 void kd_domtab_init(kd_domtab *t);
 void kd_domtab_clear(kd_domtab *t);
 kd_domain *kd_domtab_find(kd_domtab *t, const char *uuid);
+kd_domain *kd_domtab_find_name(kd_domtab *t, const char *name);
 /* Insert or replace by UUID; takes ownership of d->name. */
 void kd_domtab_put(kd_domtab *t, kd_domain *d);
+/* Add a record known not to be there yet; takes ownership of d->name. */
+void kd_domtab_append(kd_domtab *t, kd_domain *d);
 /* Returns true when a record was removed. */
 bool kd_domtab_remove(kd_domtab *t, const char *uuid);
 

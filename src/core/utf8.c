@@ -57,3 +57,18 @@ size_t kd_utf8_fit(const char *s, int cols, int *width)
         *width = taken;
     return used;
 }
+
+size_t kd_utf8_next(const char *s, int *width)
+{
+    size_t n = strlen(s);
+    if (n == 0) {
+        if (width)
+            *width = 0;
+        return 0;
+    }
+    wchar_t wc;
+    size_t len = decode(s, n, &wc);
+    if (width)
+        *width = char_width(wc);
+    return len;
+}

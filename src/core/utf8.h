@@ -9,4 +9,8 @@ int kd_utf8_width(const char *s);
  * gets the columns that prefix takes. */
 size_t kd_utf8_fit(const char *s, int cols, int *used);
 
+/* Byte length of the first character of s (0 at the end) and, if width is not NULL, its
+ * column width. */
+size_t kd_utf8_next(const char *s, int *width);
+
 #endif

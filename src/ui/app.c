@@ -1,4 +1,5 @@
 #include "ui/app.h"
+#include "backend/job.h"
 #include "backend/loop.h"
 #include "core/paths.h"
 #include "core/str.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #define MIN_COLS    40
 #define MIN_ROWS    10
@@ -32,7 +34,7 @@ void kd_app_dirty_all(kd_app *app)
 
 static void free_windows(kd_app *app)
 {
-    WINDOW **ws[] = {&app->w_header, &app->w_list, &app->w_status, &app->w_full};
+    WINDOW **ws[] = {&app->w_header, &app->w_list, &app->w_status, &app->w_full, &app->w_dialog};
     for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
         if (*ws[i])
             delwin(*ws[i]);
@@ -51,18 +53,63 @@ void kd_app_layout(kd_app *app)
         app->w_list = newwin(app->rows - HEADER_ROWS - 1, app->cols, HEADER_ROWS, 0);
         app->w_status = newwin(1, app->cols, app->rows - 1, 0);
         app->w_full = newwin(app->rows - 1, app->cols, 0, 0);
+        /* The cursor is hidden: moving it after each update would only cost bytes. */
+        WINDOW *ws[] = {app->w_header, app->w_list, app->w_status, app->w_full};
+        for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+            leaveok(ws[i], TRUE);
     }
     clearok(curscr, TRUE);
+    kd_view_list_rebuild(app);
     kd_app_dirty_all(app);
+}
+
+void kd_app_set_view(kd_app *app, kd_view view)
+{
+    app->view = view;
+    kd_app_dirty_all(app);
+}
+
+static void on_tick(int timer, void *opaque)
+{
+    kd_app *app = opaque;
+    (void)timer;
+    /* Only the header counts down (reconnect) and the status shows job progress. */
+    app->dirty_header = true;
+    app->dirty_status = true;
+    if (app->conn && kd_conn_alive(app->conn) && !app->jobs)
+        kd_loop_update_timer(app->tick_timer, -1);
+}
+
+static void start_ticking(kd_app *app)
+{
+    if (app->tick_timer >= 0)
+        kd_loop_update_timer(app->tick_timer, 1000);
 }
 
 static void on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, void *opaque)
 {
     kd_app *app = opaque;
-    (void)conn;
-    (void)uuid;
-    if (ev == KD_CONN_EV_DISCONNECTED)
-        kd_app_status(app, true, "disconnected from %s", kd_conn_host(app->conn)->uri);
+    const kd_host_info *h = kd_conn_host(conn);
+    switch (ev) {
+    case KD_CONN_EV_DISCONNECTED:
+        kd_app_status(app, true, "disconnected from %s, retrying", h->uri);
+        start_ticking(app);
+        break;
+    case KD_CONN_EV_RECONNECTED:
+        kd_app_status(app, false, "reconnected to %s", h->uri);
+        kd_view_list_load_tags(app);
+        break;
+    case KD_CONN_EV_REBOOT: {
+        const kd_domain *d = kd_conn_domain_by_uuid(conn, uuid);
+        if (d)
+            kd_app_status(app, false, "%s rebooted", d->name);
+        break;
+    }
+    default:
+        break;
+    }
+    if (uuid && strcmp(uuid, app->details_uuid) == 0)
+        app->details_uuid[0] = '\0'; /* re-read the details pane */
     kd_view_list_rebuild(app);
     app->dirty_header = app->dirty_list = true;
 }
@@ -73,8 +120,10 @@ int kd_app_connect(kd_app *app, const char *uri)
     kd_err_clear(&err);
     kd_conn *c = kd_conn_open(uri, app->readonly, &err);
     if (!c) {
-        app->offline = true;
         app->offline_err = err;
+        /* A host that does not answer does not cost the one we have. */
+        if (!app->conn)
+            app->offline = true;
         kd_app_dirty_all(app);
         return -1;
     }
@@ -84,8 +133,15 @@ int kd_app_connect(kd_app *app, const char *uri)
     app->sel = 0;
     app->top = 0;
     app->sel_uuid[0] = '\0';
+    app->details_uuid[0] = '\0';
+    free(app->marks);
+    app->marks = NULL;
+    app->nmarks = 0;
     kd_conn_set_listener(c, on_conn_event, app);
+    kd_view_list_load_tags(app);
     kd_view_list_rebuild(app);
+    kd_stats_ui_reset(app);
+    kd_stats_ui_start(app);
     /* A problem found while starting (a bad keys file, say) outranks the greeting. */
     if (!app->status_error)
         kd_app_status(app, false, "connected to %s%s", kd_conn_host(c)->uri,
@@ -96,15 +152,22 @@ int kd_app_connect(kd_app *app, const char *uri)
 
 static kd_ctx current_ctx(const kd_app *app)
 {
-    if (app->help_open)
-        return KD_CTX_HELP;
-    if (app->offline)
+    static const kd_ctx by_view[] = {
+        [KD_VIEW_LIST] = KD_CTX_LIST,   [KD_VIEW_HELP] = KD_CTX_HELP,
+        [KD_VIEW_TEXT] = KD_CTX_TEXT,   [KD_VIEW_CONNS] = KD_CTX_CONNS,
+        [KD_VIEW_STATS] = KD_CTX_STATS,
+    };
+    if (app->view == KD_VIEW_LIST && app->offline)
         return KD_CTX_OFFLINE;
-    return KD_CTX_LIST;
+    return by_view[app->view];
 }
 
 static void dispatch_key(kd_app *app, kd_key key)
 {
+    if (app->dialog) {
+        kd_dialog_key(app, key);
+        return;
+    }
     if (app->status_error) {
         /* An error stays until the user has seen it and pressed something. */
         app->status_error = false;
@@ -120,7 +183,7 @@ static void dispatch_key(kd_app *app, kd_key key)
     }
     const kd_action *a = kd_action_find(name);
     if (a)
-        a->run(app);
+        a->run(app, 0, NULL);
 }
 
 static void on_input(int watch, int fd, int events, void *opaque)
@@ -135,7 +198,7 @@ static void on_input(int watch, int fd, int events, void *opaque)
         return;
     }
     /* Drain everything that arrived: a key must never wait for the next wake-up. */
-    while (!app->quit && (r = wget_wch(stdscr, &wch)) != ERR) {
+    while (!app->quit && !app->editor_pid && (r = wget_wch(stdscr, &wch)) != ERR) {
         if (r == KEY_CODE_YES && wch == KEY_RESIZE)
             continue;
         kd_key key = kd_key_from_curses(r == KEY_CODE_YES, (unsigned)wch);
@@ -149,6 +212,46 @@ static void on_input(int watch, int fd, int events, void *opaque)
     }
 }
 
+static void watch_input(kd_app *app, bool on)
+{
+    if (on && app->input_watch < 0)
+        app->input_watch = kd_loop_add_handle(0, KD_LOOP_READ, on_input, app, NULL);
+    if (!on && app->input_watch >= 0) {
+        kd_loop_remove_handle(app->input_watch);
+        app->input_watch = -1;
+    }
+}
+
+void kd_app_suspend_screen(kd_app *app)
+{
+    watch_input(app, false);
+    def_prog_mode();
+    endwin();
+}
+
+void kd_app_resume_screen(kd_app *app)
+{
+    reset_prog_mode();
+    /* The editor left the keypad in its own mode; ncurses would switch it back only at the
+     * next read, after the first key had already been sent the other way. */
+    keypad(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    watch_input(app, true);
+    kd_term_resize();
+    kd_app_layout(app);
+}
+
+static void reap_children(kd_app *app)
+{
+    int status;
+    /* Only our own child: libvirt reaps the ones it starts (ssh, for example). */
+    if (app->editor_pid > 0 && waitpid(app->editor_pid, &status, WNOHANG) == app->editor_pid) {
+        pid_t pid = app->editor_pid;
+        app->editor_pid = 0;
+        kd_app_child_exited(app, pid, status);
+    }
+}
+
 static void on_signal_pipe(int watch, int fd, int events, void *opaque)
 {
     kd_app *app = opaque;
@@ -158,8 +261,12 @@ static void on_signal_pipe(int watch, int fd, int events, void *opaque)
     (void)events;
     while ((sig = kd_term_next_signal()) != 0) {
         if (sig == SIGWINCH) {
+            if (app->editor_pid)
+                continue; /* the editor owns the terminal; we relayout on return */
             kd_term_resize();
             kd_app_layout(app);
+        } else if (sig == SIGCHLD) {
+            reap_children(app);
         } else {
             app->quit = true;
             app->exit_code = 128 + sig;
@@ -167,48 +274,71 @@ static void on_signal_pipe(int watch, int fd, int events, void *opaque)
     }
 }
 
-static void draw(kd_app *app)
+static void draw_list_view(kd_app *app)
+{
+    if (app->dirty_full) {
+        /* Coming back from a full-screen view: everything below must be repainted. */
+        touchwin(app->w_header);
+        touchwin(app->w_list);
+        app->dirty_header = app->dirty_list = app->dirty_status = true;
+    }
+    if (app->dirty_header) {
+        kd_view_header_draw(app);
+        wnoutrefresh(app->w_header);
+    }
+    if (app->dirty_list) {
+        kd_view_list_draw(app);
+        wnoutrefresh(app->w_list);
+    }
+}
+
+static void draw_full_view(kd_app *app)
+{
+    if (!(app->dirty_full || app->dirty_list || app->dirty_header))
+        return;
+    if (app->view == KD_VIEW_HELP)
+        kd_view_help_draw(app);
+    else if (app->view == KD_VIEW_TEXT)
+        kd_view_text_draw(app);
+    else if (app->view == KD_VIEW_CONNS)
+        kd_view_conns_draw(app);
+    else if (app->view == KD_VIEW_STATS)
+        kd_view_stats_draw(app);
+    else
+        kd_view_offline_draw(app);
+    wnoutrefresh(app->w_full);
+}
+
+static void draw_too_small(kd_app *app)
+{
+    char msg[64];
+    werase(stdscr);
+    snprintf(msg, sizeof(msg), "Terminal too small (%dx%d)", app->cols, app->rows);
+    kd_draw_text(stdscr, 0, 0, app->cols, msg);
+    snprintf(msg, sizeof(msg), "need %dx%d; q quits", MIN_COLS, MIN_ROWS);
+    kd_draw_text(stdscr, 1, 0, app->cols, msg);
+    wnoutrefresh(stdscr);
+}
+
+void kd_app_draw_now(kd_app *app)
 {
     bool any = app->dirty_header || app->dirty_list || app->dirty_status || app->dirty_full;
-    if (!any)
+    if (!any || app->editor_pid)
         return;
+    curs_set(0);
     if (app->too_small) {
-        werase(stdscr);
-        char msg[64];
-        snprintf(msg, sizeof(msg), "Terminal too small (%dx%d)", app->cols, app->rows);
-        kd_draw_text(stdscr, 0, 0, app->cols, msg);
-        snprintf(msg, sizeof(msg), "need %dx%d; q quits", MIN_COLS, MIN_ROWS);
-        kd_draw_text(stdscr, 1, 0, app->cols, msg);
-        wnoutrefresh(stdscr);
-    } else if (app->help_open || app->offline) {
-        if (app->dirty_full || app->dirty_list || app->dirty_header) {
-            if (app->help_open)
-                kd_view_help_draw(app);
-            else
-                kd_view_offline_draw(app);
-            wnoutrefresh(app->w_full);
-        }
-        kd_view_status_draw(app);
-        wnoutrefresh(app->w_status);
+        draw_too_small(app);
     } else {
-        if (app->dirty_full) {
-            /* Coming back from a full-screen view: everything below must be repainted. */
-            touchwin(app->w_header);
-            touchwin(app->w_list);
-            app->dirty_header = app->dirty_list = true;
-        }
-        if (app->dirty_header) {
-            kd_view_header_draw(app);
-            wnoutrefresh(app->w_header);
-        }
-        if (app->dirty_list) {
-            kd_view_list_draw(app);
-            wnoutrefresh(app->w_list);
-        }
-        if (app->dirty_status) {
+        if (app->view == KD_VIEW_LIST && !app->offline)
+            draw_list_view(app);
+        else
+            draw_full_view(app);
+        if (app->dirty_status || app->dirty_full) {
+            leaveok(app->w_status, TRUE); /* a prompt may have wanted the cursor */
             kd_view_status_draw(app);
             wnoutrefresh(app->w_status);
         }
+        kd_dialog_draw(app);
     }
     doupdate();
     app->dirty_header = app->dirty_list = app->dirty_status = app->dirty_full = false;
@@ -235,13 +365,54 @@ static int load_keymap(kd_app *app, kd_err *err)
     return 0;
 }
 
+static void open_store(kd_app *app)
+{
+    char *dir = kd_paths_data_dir();
+    char *path = kd_asprintf("%s/kvmdeck.db", dir);
+    kd_err err;
+    kd_err_clear(&err);
+    app->store = kd_store_open(path, &err);
+    if (!app->store) {
+        app->store = kd_store_open(NULL, NULL);
+        kd_app_status(app, true, "working in memory, nothing will be kept: %s", err.msg);
+    }
+    free(path);
+    free(dir);
+    char *v = NULL;
+    kd_sort_key key;
+    if (kd_store_get_pref(app->store, "list.sort", &v, NULL) == 0 && v &&
+        kd_sort_key_parse(v, &key) == 0)
+        app->sort = key;
+    free(v);
+    v = NULL;
+    if (kd_store_get_pref(app->store, "list.reverse", &v, NULL) == 0 && v)
+        app->sort_reverse = strcmp(v, "1") == 0;
+    free(v);
+    kd_stats_ui_load_prefs(app);
+}
+
 static void app_free(kd_app *app)
 {
+    kd_ui_jobs_free(app);
+    kd_stats_ui_stop(app);
+    kd_dialog_free(app->dialog);
     free_windows(app);
     kd_conn_free(app->conn);
+    kd_store_free(app->store);
     kd_keymap_free(app->keymap);
     kd_theme_clear(&app->theme);
+    kd_dom_details_free(app->details);
+    kd_view_text_free(app);
+    kd_saved_conns_free(app->conns, app->nconns);
+    for (size_t i = 0; i < app->ntags; i++)
+        free(app->tags[i].tags);
+    free(app->tags);
+    free(app->marks);
     free(app->order);
+    free(app->filter);
+    free(app->filter_before);
+    free(app->details_err);
+    free(app->edit_path);
     free(app->uri);
 }
 
@@ -249,34 +420,45 @@ int kd_ui_run(const kd_ui_opts *opts, kd_err *err)
 {
     kd_app app;
     int ret = 1;
-    int in_watch = -1, sig_watch = -1;
+    int sig_watch = -1;
 
     memset(&app, 0, sizeof(app));
+    app.input_watch = -1;
+    app.tick_timer = -1;
+    app.stats_timer = -1;
     app.uri = opts->uri ? kd_strdup(opts->uri) : NULL;
     app.readonly = opts->readonly;
     if (kd_loop_init(err) < 0 || load_keymap(&app, err) < 0)
         goto cleanup;
-    if (kd_ui_load_theme(&app, opts, err) < 0)
+    if (kd_ui_load_config(&app, opts, err) < 0)
         goto cleanup;
+    open_store(&app);
     if (kd_term_open(err) < 0)
         goto cleanup;
     kd_ui_apply_theme(&app);
-    in_watch = kd_loop_add_handle(0, KD_LOOP_READ, on_input, &app, err);
+    kd_app_install_auth(&app);
+    watch_input(&app, true);
     sig_watch = kd_loop_add_handle(kd_term_signal_fd(), KD_LOOP_READ, on_signal_pipe, &app, err);
-    if (in_watch < 0 || sig_watch < 0)
+    app.tick_timer = kd_loop_add_timer(-1, on_tick, &app, err);
+    if (app.input_watch < 0 || sig_watch < 0 || app.tick_timer < 0)
         goto cleanup;
     kd_app_layout(&app);
     kd_app_connect(&app, app.uri);
     while (!app.quit) {
-        draw(&app);
+        kd_app_draw_now(&app);
         if (kd_loop_run_once(err) < 0)
             goto cleanup;
     }
     ret = app.exit_code;
 
 cleanup:
-    kd_loop_remove_handle(in_watch);
+    /* A job's thread uses the connection: abort what libvirt can abort and wait for the
+     * rest before the connection goes. */
+    kd_job_wait(NULL, true);
+    kd_conn_set_auth(NULL, NULL);
+    watch_input(&app, false);
     kd_loop_remove_handle(sig_watch);
+    kd_loop_remove_timer(app.tick_timer);
     kd_term_close();
     app_free(&app);
     return ret;

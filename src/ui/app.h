@@ -4,58 +4,191 @@
 /* Shared by the files of src/ui only. */
 
 #include "backend/conn.h"
+#include "backend/details.h"
+#include "backend/sample.h"
+#include "stats/history.h"
+#include "stats/rates.h"
+#include "store/store.h"
+#include "ui/dialog.h"
 #include "ui/keymap.h"
+#include "ui/listmodel.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
 
 #include <curses.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 typedef struct kd_app kd_app;
 
+/* A named action: bound to keys, run from the palette by name or by virsh's verb.
+ * argv holds the palette's arguments (argc 0 from a key). */
 typedef struct {
     const char *name;
+    const char *verb;  /* virsh's verb, or NULL */
+    const char *usage; /* the palette's arguments, e.g. "DOMAIN [--paused]" */
     const char *help;
-    void (*run)(kd_app *app);
+    void (*run)(kd_app *app, int argc, char **argv);
 } kd_action;
+
+typedef enum { KD_VIEW_LIST, KD_VIEW_HELP, KD_VIEW_TEXT, KD_VIEW_CONNS, KD_VIEW_STATS } kd_view;
+
+/* What the stats view shows, as virt-top's 0, 1, 2 and 3 keys choose. */
+typedef enum { KD_STATS_DOMAINS, KD_STATS_PCPUS, KD_STATS_NET, KD_STATS_BLOCK } kd_stats_mode;
+
+typedef enum {
+    KD_SCOL_ID,
+    KD_SCOL_NAME,
+    KD_SCOL_CPU,
+    KD_SCOL_MEM,
+    KD_SCOL_DISK,
+    KD_SCOL_NET,
+    KD_SCOL_TIME,
+    KD_SCOL_LAST
+} kd_stats_col;
+
+typedef struct {
+    char uuid[37];
+} kd_uuid;
+
+typedef struct {
+    char uuid[37];
+    char *tags; /* "a,b", sorted */
+} kd_tag_entry;
+
+typedef struct kd_ui_job kd_ui_job;
 
 struct kd_app {
     kd_conn *conn;
     char *uri; /* what the user asked for; NULL for libvirt's default */
     bool readonly;
+    kd_store *store;
     kd_keymap *keymap;
     kd_theme theme;
+    int shutdown_timeout_s;
     bool quit;
     int exit_code;
 
     bool offline; /* no connection: the offline view offers the demo host */
     kd_err offline_err;
+    int tick_timer; /* once a second while something on screen counts down */
 
-    /* The list: an order over the connection's table, and the selection by UUID so it
-     * survives domains appearing and going. */
+    kd_view view;
+
+    /* The list: an order over the connection's table, the selection by UUID so it
+     * survives domains appearing and going, marks for bulk actions. */
     size_t *order;
     size_t norder;
     size_t sel;
     size_t top;
     char sel_uuid[37];
+    kd_sort_key sort;
+    bool sort_reverse;
+    char *filter;
+    char *filter_before; /* restored when the filter prompt is cancelled */
+    kd_uuid *marks;
+    size_t nmarks;
+    kd_tag_entry *tags;
+    size_t ntags;
 
-    bool help_open;
+    bool show_details;
+    kd_dom_details *details;
+    char details_uuid[37];
+    char *details_err;
+
     int help_top;
 
-    char status[256];
+    /* The text view: dumpxml, the audit log. */
+    char *text_title;
+    char **text_lines;
+    size_t text_n;
+    size_t text_top;
+
+    /* The connections view. */
+    kd_saved_conn *conns;
+    size_t nconns;
+    size_t conns_sel;
+
+    kd_ui_job *jobs;
+
+    /* Live figures: one bulk sample a tick, rates from the last two, history. */
+    kd_sample sample;
+    bool have_sample;
+    kd_rates rates;
+    kd_history *history;
+    int stats_timer;
+    int delay_ms;
+    kd_stats_mode stats_mode;
+    kd_stats_col stats_sort;
+    bool stats_reverse;
+    size_t stats_top;
+    unsigned npcpu;
+    unsigned long long *pcpu_busy, *pcpu_total;
+    double *pcpu_pct;
+    long long history_saved_at;
+    long long history_paused_until;
+    bool history_prune_more;
+
+    /* $EDITOR running on a domain's XML. */
+    pid_t editor_pid;
+    char *edit_path;
+    char edit_uuid[37];
+
+    char status[512];
     bool status_error;
+    kd_dialog *dialog;
 
     int rows, cols;
     bool too_small;
-    WINDOW *w_header, *w_list, *w_status, *w_full;
+    int input_watch;
+    WINDOW *w_header, *w_list, *w_status, *w_full, *w_dialog;
     bool dirty_header, dirty_list, dirty_status, dirty_full;
 };
 
-/* Actions (actions.c) */
+/* Actions (actions.c holds the index over every table) */
 const kd_action *kd_action_find(const char *name);
+const kd_action *kd_action_find_verb(const char *verb);
 size_t kd_action_count(void);
 const kd_action *kd_action_at(size_t i);
 int kd_action_exists(const char *name);
+extern const kd_action kd_actions_nav[];
+extern const size_t kd_actions_nav_count;
+extern const kd_action kd_actions_domain[];
+extern const size_t kd_actions_domain_count;
+extern const kd_action kd_actions_more[];
+extern const size_t kd_actions_more_count;
+extern const kd_action kd_actions_views[];
+extern const size_t kd_actions_views_count;
+
+/* The domains an action applies to: named in argv[0] (the palette), else the marked
+ * ones, else the selected one. Returns how many (0 with a status message if none). */
+size_t kd_app_targets(kd_app *app, int argc, char **argv, kd_uuid **out);
+/* Record a change in the audit log. */
+void kd_app_audit(kd_app *app, const char *domain, const char *action, const kd_err *err);
+void kd_app_palette_open(kd_app *app);
+void kd_app_run_command(kd_app *app, const char *line);
+char **kd_app_complete(kd_app *app, const char *line, size_t *word_start);
+
+/* Jobs on worker threads, as the UI tracks them (ui_job.c) */
+typedef int (*kd_ui_job_fn)(kd_conn *conn, void *arg, kd_err *err);
+typedef void (*kd_ui_job_after_fn)(kd_app *app, int result, const kd_err *err, void *arg);
+void kd_ui_job_run(kd_app *app, const char *label, const char *uuid, kd_ui_job_fn fn, void *arg,
+                   void (*arg_free)(void *), kd_ui_job_after_fn after);
+void kd_ui_job_cancel_all(kd_app *app);
+size_t kd_ui_job_status(kd_app *app, char *buf, size_t n);
+void kd_ui_jobs_free(kd_app *app);
+
+/* Live statistics (stats_ui.c) */
+void kd_stats_ui_start(kd_app *app);
+void kd_stats_ui_stop(kd_app *app);
+void kd_stats_ui_set_delay(kd_app *app, int ms);
+void kd_stats_ui_reset(kd_app *app);
+void kd_stats_ui_load_prefs(kd_app *app);
+extern const kd_action kd_actions_stats[];
+extern const size_t kd_actions_stats_count;
+void kd_view_stats_draw(kd_app *app);
+/* Human figures: "1.5M", "320K", "12"; "-" for n/a. */
+void kd_format_rate(char *buf, size_t n, double v);
 
 /* Views */
 void kd_view_list_rebuild(kd_app *app);
@@ -64,8 +197,19 @@ void kd_view_header_draw(kd_app *app);
 void kd_view_status_draw(kd_app *app);
 void kd_view_help_draw(kd_app *app);
 void kd_view_offline_draw(kd_app *app);
+void kd_view_text_draw(kd_app *app);
+void kd_view_conns_draw(kd_app *app);
+void kd_view_details_draw(kd_app *app, WINDOW *w, int y, int height);
 int kd_view_list_rows(const kd_app *app);
 int kd_view_help_lines(const kd_app *app);
+const kd_domain *kd_view_list_selected(const kd_app *app);
+bool kd_view_list_marked(const kd_app *app, const char *uuid);
+const char *kd_view_list_tags(const kd_app *app, const char *uuid);
+void kd_view_list_load_tags(kd_app *app);
+void kd_view_details_refresh(kd_app *app);
+/* Open the text view on text split into lines; takes neither argument. */
+void kd_view_text_open(kd_app *app, const char *title, const char *text);
+void kd_view_text_free(kd_app *app);
 
 /* Screen */
 void kd_app_status(kd_app *app, bool error, const char *fmt, ...)
@@ -73,9 +217,18 @@ void kd_app_status(kd_app *app, bool error, const char *fmt, ...)
 void kd_app_dirty_all(kd_app *app);
 void kd_app_layout(kd_app *app);
 int kd_app_connect(kd_app *app, const char *uri);
+void kd_app_set_view(kd_app *app, kd_view view);
+/* Hand the terminal to a program (the editor) and take it back. */
+void kd_app_suspend_screen(kd_app *app);
+void kd_app_resume_screen(kd_app *app);
+void kd_app_child_exited(kd_app *app, pid_t pid, int status);
+/* Draw what is dirty at once (for the nested key loop of a credentials prompt). */
+void kd_app_draw_now(kd_app *app);
+/* Ask the user for credentials when libvirt needs them (auth.c). */
+void kd_app_install_auth(kd_app *app);
 
 /* Config and theme (config.c) */
-int kd_ui_load_theme(kd_app *app, const kd_ui_opts *opts, kd_err *err);
+int kd_ui_load_config(kd_app *app, const kd_ui_opts *opts, kd_err *err);
 void kd_ui_apply_theme(kd_app *app);
 
 /* Drawing helpers (draw.c) */

@@ -8,17 +8,25 @@
 
 typedef struct {
     char *theme;
+    int shutdown_timeout_s;
 } kd_config;
 
 static int config_entry(const char *section, const char *key, const char *value, int line,
                         void *opaque, kd_err *err)
 {
     kd_config *cfg = opaque;
-    (void)line;
-    (void)err;
     if (strcmp(section, "ui") == 0 && strcmp(key, "theme") == 0) {
         free(cfg->theme);
         cfg->theme = kd_strdup(value);
+    } else if (strcmp(section, "ui") == 0 && strcmp(key, "shutdown_timeout") == 0) {
+        char *end;
+        long v = strtol(value, &end, 10);
+        if (*end || v < 1 || v > 3600) {
+            kd_err_set(err, KD_ERR_INVALID,
+                       "line %d: shutdown_timeout takes seconds from 1 to 3600", line);
+            return -1;
+        }
+        cfg->shutdown_timeout_s = (int)v;
     }
     /* Unknown keys are kept for newer versions' sake, not refused. */
     return 0;
@@ -57,9 +65,9 @@ int kd_ui_check_theme(const char *name, const char *themes_dir, kd_err *err)
     return r;
 }
 
-int kd_ui_load_theme(kd_app *app, const kd_ui_opts *opts, kd_err *err)
+int kd_ui_load_config(kd_app *app, const kd_ui_opts *opts, kd_err *err)
 {
-    kd_config cfg = {NULL};
+    kd_config cfg = {NULL, 60};
     char *dir = kd_paths_config_dir();
     char *path = kd_asprintf("%s/config", dir);
     kd_err cerr;
@@ -68,6 +76,7 @@ int kd_ui_load_theme(kd_app *app, const kd_ui_opts *opts, kd_err *err)
         kd_app_status(app, true, "%s", cerr.msg);
     free(path);
     free(dir);
+    app->shutdown_timeout_s = cfg.shutdown_timeout_s;
 
     const char *no_color = getenv("NO_COLOR");
     const char *name = opts->theme ? opts->theme : cfg.theme ? cfg.theme : "default";

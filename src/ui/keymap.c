@@ -12,10 +12,9 @@ struct kd_keymap {
 };
 
 static const char *const ctx_names[KD_CTX_LAST] = {
-    [KD_CTX_GLOBAL] = "global",
-    [KD_CTX_LIST] = "list",
-    [KD_CTX_HELP] = "help",
-    [KD_CTX_OFFLINE] = "offline",
+    [KD_CTX_GLOBAL] = "global",   [KD_CTX_LIST] = "list", [KD_CTX_HELP] = "help",
+    [KD_CTX_OFFLINE] = "offline", [KD_CTX_TEXT] = "text", [KD_CTX_CONNS] = "connections",
+    [KD_CTX_STATS] = "stats",
 };
 
 const char *kd_ctx_name(kd_ctx ctx)

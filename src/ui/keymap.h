@@ -12,6 +12,9 @@ typedef enum {
     KD_CTX_LIST,
     KD_CTX_HELP,
     KD_CTX_OFFLINE,
+    KD_CTX_TEXT,  /* a scrolling text: XML, the audit log */
+    KD_CTX_CONNS, /* saved connections */
+    KD_CTX_STATS, /* live statistics, like virt-top */
     KD_CTX_LAST
 } kd_ctx;
 

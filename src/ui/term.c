@@ -72,7 +72,7 @@ static void install_handlers(void)
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    const int loop_sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT};
+    const int loop_sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCHLD};
     for (size_t i = 0; i < sizeof(loop_sigs) / sizeof(loop_sigs[0]); i++)
         sigaction(loop_sigs[i], &sa, NULL);
     sa.sa_handler = on_crash;
@@ -127,8 +127,8 @@ void kd_term_close(void)
     screen = NULL;
     if (have_tio)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-    const int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGSEGV,
-                        SIGBUS,   SIGFPE,  SIGILL, SIGABRT};
+    const int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCHLD,
+                        SIGSEGV,  SIGBUS,  SIGFPE, SIGILL, SIGABRT};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         signal(sigs[i], SIG_DFL);
     for (int i = 0; i < 2; i++) {

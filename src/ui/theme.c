@@ -25,6 +25,7 @@ static const char *const slot_names[KD_SLOT_LAST] = {
     [KD_SLOT_HELP_TITLE] = "help.title",
     [KD_SLOT_HELP_KEY] = "help.key",
     [KD_SLOT_DIALOG] = "dialog",
+    [KD_SLOT_GRAPH] = "graph",
 };
 
 static const char *const color_names[8] = {"black", "red",     "green", "yellow",
@@ -202,6 +203,7 @@ void kd_theme_init_mono(kd_theme *t)
     t->slots[KD_SLOT_HELP_TITLE].attrs = KD_STYLE_BOLD;
     t->slots[KD_SLOT_HELP_KEY].attrs = KD_STYLE_BOLD;
     t->slots[KD_SLOT_DIALOG].attrs = KD_STYLE_REVERSE;
+    t->slots[KD_SLOT_GRAPH].attrs = KD_STYLE_BOLD;
 }
 
 struct parse_ctx {

@@ -25,6 +25,7 @@ typedef enum {
     KD_SLOT_HELP_TITLE,
     KD_SLOT_HELP_KEY,
     KD_SLOT_DIALOG,
+    KD_SLOT_GRAPH, /* history graphs and meters */
     KD_SLOT_LAST
 } kd_slot;
 

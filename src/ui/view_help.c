@@ -13,6 +13,9 @@ static const struct {
 } sections[] = {
     {KD_CTX_LIST, "Domain list"},
     {KD_CTX_GLOBAL, "Everywhere"},
+    {KD_CTX_STATS, "Live statistics"},
+    {KD_CTX_TEXT, "Text pages (XML, audit log)"},
+    {KD_CTX_CONNS, "Saved connections"},
     {KD_CTX_HELP, "This help"},
     {KD_CTX_OFFLINE, "When no hypervisor answers"},
 };

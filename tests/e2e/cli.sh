@@ -45,19 +45,19 @@ kd_ok "-r shows read-only in the header"
 for t in "$KVMDECK_THEMES_DIR"/*.theme; do
     name=$(basename "$t" .theme)
     kd_tmux_start -- "$KVMDECK" --theme "$name" -c test:///default
-    kd_tmux_wait_regex '^ test +1 +running'
+    kd_tmux_wait_regex '^ +test +1 +running'
     kd_tmux_keys q
     kd_assert_eq 0 "$(kd_tmux_wait_exit)" "theme $name starts and quits"
 done
 kd_tmux_start -- "$KVMDECK" --theme default -c test:///default
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 kd_tmux_capture -e | head -1 | grep -q $'\e\\[[0-9;]*4[0-8][;m]' ||
     kd_fail "default theme: header has no background colour"
 kd_ok "default theme colours the header"
 kd_tmux_keys q
 kd_tmux_wait_exit >/dev/null || exit 1
 kd_tmux_start -- env NO_COLOR=1 "$KVMDECK" --theme default -c test:///default
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 if kd_tmux_capture -e | grep -q $'\e\\[[0-9;]*[34][0-8][;m]'; then
     kd_fail "NO_COLOR: colours were drawn"
 fi
@@ -71,7 +71,7 @@ mkdir -p "$conf/kvmdeck"
 printf '[ui]\ntheme = nope\n' >"$conf/kvmdeck/config"
 kd_tmux_start -- env XDG_CONFIG_HOME="$conf" "$KVMDECK" -c test:///default
 kd_tmux_wait "theme 'nope' not found"
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 kd_tmux_keys q
 kd_assert_eq 0 "$(kd_tmux_wait_exit)" "a bad theme in the config is reported, not fatal"
 kd_pass

@@ -5,7 +5,7 @@
 . "$KD_LIBDIR/tmux.sh"
 
 kd_tmux_start -- "$KVMDECK" -c test:///default
-kd_tmux_wait_regex '^ test +1 +running +2 +'
+kd_tmux_wait_regex '^ +test +1 +running +2 +'
 screen=$(kd_tmux_capture) || exit 1
 kd_assert_contains "$screen" "test:///default" "header names the URI"
 kd_assert_contains "$screen" "1 domain: 1 running" "header counts domains by state"
@@ -13,7 +13,9 @@ kd_assert_contains "$screen" "libvirt " "header names the libvirt version"
 kd_tmux_keys q
 kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
 
-fixture=$KD_FIXTURES/hosts.xml
+# A short path: the URI is shown whole in dialogs and the status line.
+cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
+fixture=$KD_TMPDIR/hosts.xml
 [ -r "$fixture" ] || kd_fail "no fixture $fixture"
 uri="test://$fixture"
 # A theme that marks only the selection, so the selected row is easy to find.
@@ -28,7 +30,7 @@ while IFS= read -r name; do
     state=$(virsh -q -c "$uri" domstate -- "$name") || kd_fail "virsh domstate $name"
     # The row holds the name verbatim, then the id, then virsh's word for the state.
     esc=$(printf '%s' "$name" | sed 's/[][\\.*^$+?(){}|]/\\&/g')
-    kd_tmux_wait_regex "^ $esc +(-|[0-9]+) +$state " 5
+    kd_tmux_wait_regex "^[ *] $esc +(-|[0-9]+) +$state " 5
     kd_ok "'$name' is listed as $state"
     n=$((n + 1))
 done < <(virsh -q -c "$uri" list --all --name)

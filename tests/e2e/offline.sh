@@ -15,7 +15,7 @@ kd_tmux_keys r
 kd_tmux_wait "still no hypervisor"
 kd_ok "r retries and says it failed again"
 kd_tmux_keys d
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 kd_tmux_wait "connected to test:///default"
 kd_ok "d opens the demo host"
 kd_tmux_keys q

@@ -17,14 +17,14 @@ check_restored() { # how
 }
 
 kd_tmux_start -- "$KVMDECK" -c test:///default
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 kd_tmux_keys q
 kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits 0"
 check_restored "q"
 
 for sig in TERM HUP INT; do
     kd_tmux_start -- "$KVMDECK" -c test:///default
-    kd_tmux_wait_regex '^ test +1 +running'
+    kd_tmux_wait_regex '^ +test +1 +running'
     pid=$(kd_tmux_pid) || exit 1
     kill -"$sig" "$pid"
     rc=$(kd_tmux_wait_exit) || exit 1
@@ -34,7 +34,7 @@ done
 
 # A crash must not leave the terminal in raw mode or on the alternate screen.
 kd_tmux_start -- env ASAN_OPTIONS=handle_segv=0 "$KVMDECK" -c test:///default
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 pid=$(kd_tmux_pid) || exit 1
 kill -SEGV "$pid"
 rc=$(kd_tmux_wait_exit) || exit 1

@@ -5,7 +5,7 @@
 . "$KD_LIBDIR/tmux.sh"
 
 kd_tmux_start -x 100 -y 30 -- "$KVMDECK" -c test:///default
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 kd_tmux_resize 80 24
 # The status line's hint sits at the right edge: at column 80 after the redraw.
 kd_tmux_wait_regex '^ connected to .* q quit$'
@@ -23,7 +23,7 @@ kd_ok "20x8: still says so, cut to fit"
 
 kd_tmux_resize 90 20
 kd_tmux_wait_gone "Terminal too small"
-kd_tmux_wait_regex '^ test +1 +running'
+kd_tmux_wait_regex '^ +test +1 +running'
 kd_ok "growing again brings the list back"
 kd_tmux_keys q
 kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits 0 after resizes"

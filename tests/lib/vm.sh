@@ -63,6 +63,20 @@ _kd_virsh() {
 
 # kd_vm_require: skip unless this machine can run a guest through
 # qemu:///system (root, virsh, qemu-system-x86_64, libvirtd started).
+# kd_vm_lock [shared|exclusive]: take the lock of the guest tests. Most share it; a test
+# that stops libvirtd takes it alone. Daemons and programs started afterwards must not
+# inherit it (start them with {KD_VM_LOCK_FD}>&-).
+KD_VM_LOCK_FD=''
+kd_vm_lock() {
+    [ -z "$KD_VM_LOCK_FD" ] || return 0
+    local mode=-s
+    [ "${1:-shared}" = exclusive ] && mode=-x
+    exec {KD_VM_LOCK_FD}>/run/lock/kvmdeck-vm-tests.lock ||
+        kd_fail "cannot open /run/lock/kvmdeck-vm-tests.lock"
+    flock "$mode" -w "$(kd_timeout 900)" "$KD_VM_LOCK_FD" ||
+        kd_fail "timed out waiting for the other guest tests"
+}
+
 kd_vm_require() {
     [ "$(id -u)" -eq 0 ] || kd_skip "vm tests need root (qemu:///system, libvirtd)"
     command -v virsh >/dev/null 2>&1 || kd_skip "virsh not installed (libvirt-clients)"
@@ -76,9 +90,10 @@ kd_vm_require() {
         kd_skip "/bin/busybox is missing or not static (busybox-static)"
     fi
 
+    kd_vm_lock shared
     local out
     # shellcheck disable=SC2154 # set by common.sh
-    out=$("$top_srcdir/scripts/start-libvirtd.sh" 2>&1) ||
+    out=$("$top_srcdir/scripts/start-libvirtd.sh" {KD_VM_LOCK_FD}>&- 2>&1) ||
         kd_skip "libvirtd not available: $out"
     _kd_virsh domcapabilities --virttype qemu --arch x86_64 --machine pc >/dev/null 2>&1 ||
         kd_skip "libvirtd cannot run x86_64 TCG guests (virsh domcapabilities --virttype qemu)"
@@ -316,6 +331,10 @@ for d in /sys/class/input/input*; do
         (dd if="/dev/input/${e##*/}" of=/dev/null bs=64 count=1 2>/dev/null && poweroff) &
     done
 done
+# "kdbusy" on the kernel command line: a guest that keeps its CPU busy, for stats tests.
+case " $(cat /proc/cmdline) " in
+*" kdbusy "*) (while :; do :; done) & ;;
+esac
 echo "KDGUEST: up" >/dev/ttyS0
 echo "KDGUEST: up" >/dev/tty1
 # Boot messages stay on both consoles; later kernel chatter (link up, and
@@ -376,7 +395,20 @@ kd_vm_name() {
 
 # kd_vm_serial_log NAME: print the file the guest's serial output goes to.
 kd_vm_serial_log() {
-    echo "$KD_TMPDIR/vm/$1.serial.log"
+    # Names may hold quotes and spaces; the file name keeps only the safe characters.
+    echo "$KD_TMPDIR/vm/${1//[^A-Za-z0-9._-]/_}.serial.log"
+}
+
+# kd_xml_escape TEXT: TEXT as XML character data or attribute value.
+kd_xml_escape() {
+    local s=$1
+    # Quoted replacements: bash 5.2 would read a bare '&' as "the matched text".
+    s=${s//'&'/'&amp;'}
+    s=${s//'<'/'&lt;'}
+    s=${s//'>'/'&gt;'}
+    s=${s//"'"/'&apos;'}
+    s=${s//'"'/'&quot;'}
+    printf '%s' "$s"
 }
 
 # kd_vm_xml NAME: print the domain XML kd_vm_define uses.
@@ -387,7 +419,7 @@ kd_vm_xml() {
     fi
     cat <<EOF
 <domain type='qemu'>
-  <name>$name</name>
+  <name>$(kd_xml_escape "$name")</name>
   <description>kvmdeck test guest; removed when test process $$ ends</description>
   <memory unit='MiB'>${KD_VM_MEMORY_MIB:-256}</memory>
   <vcpu>1</vcpu>
@@ -404,7 +436,7 @@ kd_vm_xml() {
   <on_crash>destroy</on_crash>
   <devices>
     <serial type='pty'>
-      <log file='$(kd_vm_serial_log "$name")' append='off'/>
+      <log file='$(kd_xml_escape "$(kd_vm_serial_log "$name")")' append='off'/>
       <target port='0'/>
     </serial>
     <console type='pty'>
@@ -448,18 +480,22 @@ kd_vm_cleanup_at_exit() {
 # asked. It is removed at exit.
 kd_vm_define() {
     local name=$1 xml out
-    [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || kd_fail "kd_vm_define: bad domain name '$name'"
+    case $name in
+    '' | */* | *$'\n'*) kd_fail "kd_vm_define: bad domain name '$name'" ;;
+    esac
     case ${2:-} in
     '' | start) ;;
     *) kd_fail "kd_vm_define: unknown argument '$2'" ;;
     esac
     mkdir -p "$KD_TMPDIR/vm" || kd_fail "cannot create $KD_TMPDIR/vm"
-    xml=$KD_TMPDIR/vm/$name.xml
+    xml=$KD_TMPDIR/vm/${name//[^A-Za-z0-9._-]/_}.xml
     kd_vm_xml "$name" >"$xml" || kd_fail "cannot write $xml"
     # Registered before defining: a define that fails half-way must not
     # leave anything behind either.
     kd_vm_cleanup_at_exit "$name"
     out=$(_kd_virsh define "$xml" 2>&1) || kd_fail "virsh define $xml: $out"
+    # By UUID too: a test may rename the domain.
+    kd_vm_cleanup_at_exit "$(_kd_virsh domuuid "$name")"
     if [ "${2:-}" = start ]; then
         out=$(_kd_virsh start "$name" 2>&1) || kd_fail "virsh start $name: $out"
     fi
