@@ -8,7 +8,7 @@ libncurses-dev ncurses-term libvirt-dev libvncserver-dev libsqlite3-dev
 libxml2-dev libvterm-dev libcmocka-dev
 libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 dnsmasq-base busybox-static cpio gzip seabios tmux
-clang libclang-rt-14-dev python3"
+clang libclang-rt-14-dev python3 valgrind"
 
 missing=""
 for p in $PKGS; do

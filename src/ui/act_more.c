@@ -328,8 +328,10 @@ static unsigned undefine_flags(int argc, char **argv, bool *bad)
     };
     unsigned f = KD_UNDEFINE_MANAGED_SAVE | KD_UNDEFINE_SNAPSHOTS | KD_UNDEFINE_NVRAM;
     *bad = false;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         size_t k;
+        if (strncmp(argv[i], "--", 2) != 0)
+            continue; /* the domain's name */
         for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
             if (strcmp(argv[i], flags[k].flag) == 0)
                 break;

@@ -48,6 +48,9 @@ static void move_by(kd_app *app, long delta)
     case KD_VIEW_STATS:
         clamp_move(&app->stats_top, app->rates.ndoms + 1, delta);
         break;
+    case KD_VIEW_CONSOLE:
+        kd_console_scroll(app, delta);
+        return;
     case KD_VIEW_LIST:
         if (app->norder == 0)
             return;
@@ -189,7 +192,7 @@ static const struct {
 } tables[] = {
     {kd_actions_nav, &kd_actions_nav_count},     {kd_actions_domain, &kd_actions_domain_count},
     {kd_actions_more, &kd_actions_more_count},   {kd_actions_views, &kd_actions_views_count},
-    {kd_actions_stats, &kd_actions_stats_count},
+    {kd_actions_stats, &kd_actions_stats_count}, {kd_actions_console, &kd_actions_console_count},
 };
 
 size_t kd_action_count(void)

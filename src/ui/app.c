@@ -108,6 +108,7 @@ static void on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, voi
     default:
         break;
     }
+    kd_console_domain_changed(app, uuid);
     if (uuid && strcmp(uuid, app->details_uuid) == 0)
         app->details_uuid[0] = '\0'; /* re-read the details pane */
     kd_view_list_rebuild(app);
@@ -155,7 +156,7 @@ static kd_ctx current_ctx(const kd_app *app)
     static const kd_ctx by_view[] = {
         [KD_VIEW_LIST] = KD_CTX_LIST,   [KD_VIEW_HELP] = KD_CTX_HELP,
         [KD_VIEW_TEXT] = KD_CTX_TEXT,   [KD_VIEW_CONNS] = KD_CTX_CONNS,
-        [KD_VIEW_STATS] = KD_CTX_STATS,
+        [KD_VIEW_STATS] = KD_CTX_STATS, [KD_VIEW_CONSOLE] = KD_CTX_CONSOLE,
     };
     if (app->view == KD_VIEW_LIST && app->offline)
         return KD_CTX_OFFLINE;
@@ -174,7 +175,21 @@ static void dispatch_key(kd_app *app, kd_key key)
         app->status[0] = '\0';
         app->dirty_status = true;
     }
-    const char *name = kd_keymap_lookup(app->keymap, current_ctx(app), key);
+    kd_ctx ctx = current_ctx(app);
+    size_t first;
+    if (ctx == KD_CTX_CONSOLE && app->console && kd_console_scrolling(app->console, &first))
+        ctx = KD_CTX_SCROLLBACK;
+    const char *name;
+    if (ctx == KD_CTX_CONSOLE) {
+        /* Live console: only its own bindings are ours, every other key is the guest's. */
+        name = kd_keymap_lookup_only(app->keymap, ctx, key);
+        if (!name) {
+            kd_console_key(app, key);
+            return;
+        }
+    } else {
+        name = kd_keymap_lookup(app->keymap, ctx, key);
+    }
     if (!name) {
         char kn[32];
         kd_key_name(key, kn, sizeof(kn));
@@ -265,6 +280,7 @@ static void on_signal_pipe(int watch, int fd, int events, void *opaque)
                 continue; /* the editor owns the terminal; we relayout on return */
             kd_term_resize();
             kd_app_layout(app);
+            kd_console_fit(app);
         } else if (sig == SIGCHLD) {
             reap_children(app);
         } else {
@@ -304,6 +320,8 @@ static void draw_full_view(kd_app *app)
         kd_view_conns_draw(app);
     else if (app->view == KD_VIEW_STATS)
         kd_view_stats_draw(app);
+    else if (app->view == KD_VIEW_CONSOLE)
+        kd_view_console_draw(app);
     else
         kd_view_offline_draw(app);
     wnoutrefresh(app->w_full);
@@ -394,6 +412,7 @@ static void open_store(kd_app *app)
 static void app_free(kd_app *app)
 {
     kd_ui_jobs_free(app);
+    kd_console_free_all(app);
     kd_stats_ui_stop(app);
     kd_dialog_free(app->dialog);
     free_windows(app);
@@ -426,6 +445,7 @@ int kd_ui_run(const kd_ui_opts *opts, kd_err *err)
     app.input_watch = -1;
     app.tick_timer = -1;
     app.stats_timer = -1;
+    app.console_timer = -1;
     app.uri = opts->uri ? kd_strdup(opts->uri) : NULL;
     app.readonly = opts->readonly;
     if (kd_loop_init(err) < 0 || load_keymap(&app, err) < 0)

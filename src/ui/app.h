@@ -31,7 +31,16 @@ typedef struct {
     void (*run)(kd_app *app, int argc, char **argv);
 } kd_action;
 
-typedef enum { KD_VIEW_LIST, KD_VIEW_HELP, KD_VIEW_TEXT, KD_VIEW_CONNS, KD_VIEW_STATS } kd_view;
+typedef enum {
+    KD_VIEW_LIST,
+    KD_VIEW_HELP,
+    KD_VIEW_TEXT,
+    KD_VIEW_CONNS,
+    KD_VIEW_STATS,
+    KD_VIEW_CONSOLE
+} kd_view;
+
+typedef struct kd_console kd_console;
 
 /* What the stats view shows, as virt-top's 0, 1, 2 and 3 keys choose. */
 typedef enum { KD_STATS_DOMAINS, KD_STATS_PCPUS, KD_STATS_NET, KD_STATS_BLOCK } kd_stats_mode;
@@ -111,6 +120,13 @@ struct kd_app {
 
     kd_ui_job *jobs;
 
+    /* Serial consoles, each receiving whether shown or not; console is the one shown. */
+    kd_console *consoles;
+    kd_console *console;
+    bool console_split;
+    int console_timer; /* the next redraw of a console that is receiving */
+    long long console_drawn_ms;
+
     /* Live figures: one bulk sample a tick, rates from the last two, history. */
     kd_sample sample;
     bool have_sample;
@@ -189,6 +205,30 @@ extern const size_t kd_actions_stats_count;
 void kd_view_stats_draw(kd_app *app);
 /* Human figures: "1.5M", "320K", "12"; "-" for n/a. */
 void kd_format_rate(char *buf, size_t n, double v);
+
+/* Serial consoles (console_ui.c, view_console.c) */
+struct kd_vt;
+/* dev: a console or serial device alias ("serial0", "console1"), NULL for the first. */
+void kd_console_open(kd_app *app, const char *uuid, const char *dev);
+void kd_console_close(kd_app *app, kd_console *c);
+void kd_console_free_all(kd_app *app);
+void kd_console_domain_changed(kd_app *app, const char *uuid);
+void kd_console_fit(kd_app *app);
+void kd_console_key(kd_app *app, kd_key key);
+void kd_console_scroll(kd_app *app, long delta);
+void kd_console_search_prompt(kd_app *app, bool backwards);
+void kd_console_search_again(kd_app *app, bool backwards);
+void kd_console_save_prompt(kd_app *app);
+void kd_console_toggle_log(kd_app *app);
+struct kd_vt *kd_console_vt(const kd_console *c);
+const char *kd_console_name(const kd_console *c);
+const char *kd_console_status(const kd_console *c);
+bool kd_console_scrolling(const kd_console *c, size_t *first);
+bool kd_console_logging(const kd_console *c);
+kd_console *kd_console_next(const kd_console *c);
+void kd_view_console_draw(kd_app *app);
+extern const kd_action kd_actions_console[];
+extern const size_t kd_actions_console_count;
 
 /* Views */
 void kd_view_list_rebuild(kd_app *app);

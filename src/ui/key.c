@@ -26,6 +26,14 @@ static const struct {
     {"NPage", KD_KEY_FN | KEY_NPAGE},
     {"IC", KD_KEY_FN | KEY_IC},
     {"DC", KD_KEY_FN | KEY_DC},
+    {"S-PPage", KD_KEY_FN | KEY_SPREVIOUS},
+    {"S-NPage", KD_KEY_FN | KEY_SNEXT},
+    {"S-Up", KD_KEY_FN | KEY_SR},
+    {"S-Down", KD_KEY_FN | KEY_SF},
+    {"S-Left", KD_KEY_FN | KEY_SLEFT},
+    {"S-Right", KD_KEY_FN | KEY_SRIGHT},
+    {"S-Home", KD_KEY_FN | KEY_SHOME},
+    {"S-End", KD_KEY_FN | KEY_SEND},
     /* Aliases accepted on input; the names above are the ones printed. */
     {"PgUp", KD_KEY_FN | KEY_PPAGE},
     {"PgDn", KD_KEY_FN | KEY_NPAGE},
@@ -67,7 +75,8 @@ int kd_key_parse(const char *name, kd_key *out)
 {
     kd_key mods = 0;
     bool ctrl = false;
-    while (name[0] && name[1] == '-' && name[2]) {
+    /* Shifted keys are keys of their own in curses: "S-PPage" is one name. */
+    while (name[0] && name[1] == '-' && name[2] && name[0] != 'S') {
         if (name[0] == 'M')
             mods |= KD_KEY_META;
         else if (name[0] == 'C')

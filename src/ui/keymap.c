@@ -12,9 +12,9 @@ struct kd_keymap {
 };
 
 static const char *const ctx_names[KD_CTX_LAST] = {
-    [KD_CTX_GLOBAL] = "global",   [KD_CTX_LIST] = "list", [KD_CTX_HELP] = "help",
-    [KD_CTX_OFFLINE] = "offline", [KD_CTX_TEXT] = "text", [KD_CTX_CONNS] = "connections",
-    [KD_CTX_STATS] = "stats",
+    [KD_CTX_GLOBAL] = "global",   [KD_CTX_LIST] = "list",       [KD_CTX_HELP] = "help",
+    [KD_CTX_OFFLINE] = "offline", [KD_CTX_TEXT] = "text",       [KD_CTX_CONNS] = "connections",
+    [KD_CTX_STATS] = "stats",     [KD_CTX_CONSOLE] = "console", [KD_CTX_SCROLLBACK] = "scrollback",
 };
 
 const char *kd_ctx_name(kd_ctx ctx)
@@ -157,6 +157,12 @@ const char *kd_keymap_lookup(const kd_keymap *km, kd_ctx ctx, kd_key key)
     kd_binding *b = find(km, ctx, key);
     if (!b && ctx != KD_CTX_GLOBAL)
         b = find(km, KD_CTX_GLOBAL, key);
+    return b ? b->action : NULL;
+}
+
+const char *kd_keymap_lookup_only(const kd_keymap *km, kd_ctx ctx, kd_key key)
+{
+    kd_binding *b = find(km, ctx, key);
     return b ? b->action : NULL;
 }
 

@@ -12,9 +12,11 @@ typedef enum {
     KD_CTX_LIST,
     KD_CTX_HELP,
     KD_CTX_OFFLINE,
-    KD_CTX_TEXT,  /* a scrolling text: XML, the audit log */
-    KD_CTX_CONNS, /* saved connections */
-    KD_CTX_STATS, /* live statistics, like virt-top */
+    KD_CTX_TEXT,       /* a scrolling text: XML, the audit log */
+    KD_CTX_CONNS,      /* saved connections */
+    KD_CTX_STATS,      /* live statistics, like virt-top */
+    KD_CTX_CONSOLE,    /* a serial console: every other key goes to the guest */
+    KD_CTX_SCROLLBACK, /* a console's scrollback */
     KD_CTX_LAST
 } kd_ctx;
 
@@ -38,6 +40,8 @@ void kd_keymap_free(kd_keymap *km);
 int kd_keymap_parse(kd_keymap *km, const char *text, const char *origin, kd_err *err);
 /* A binding in ctx, else in the global context; NULL when the key is unbound. */
 const char *kd_keymap_lookup(const kd_keymap *km, kd_ctx ctx, kd_key key);
+/* A binding in ctx alone, without the global fallback. */
+const char *kd_keymap_lookup_only(const kd_keymap *km, kd_ctx ctx, kd_key key);
 size_t kd_keymap_count(const kd_keymap *km);
 const kd_binding *kd_keymap_at(const kd_keymap *km, size_t i);
 

@@ -196,6 +196,7 @@ static void save_prefs(kd_app *app)
 void kd_stats_ui_load_prefs(kd_app *app)
 {
     char *v = NULL;
+    app->stats_sort = KD_SCOL_CPU; /* virt-top's default */
     if (kd_store_get_pref(app->store, "stats.sort", &v, NULL) == 0 && v)
         for (int i = 0; i < KD_SCOL_LAST; i++)
             if (strcmp(v, col_names[i]) == 0)

@@ -14,6 +14,8 @@ static const struct {
     {KD_CTX_LIST, "Domain list"},
     {KD_CTX_GLOBAL, "Everywhere"},
     {KD_CTX_STATS, "Live statistics"},
+    {KD_CTX_CONSOLE, "Serial console (all other keys go to the guest)"},
+    {KD_CTX_SCROLLBACK, "Console scrollback"},
     {KD_CTX_TEXT, "Text pages (XML, audit log)"},
     {KD_CTX_CONNS, "Saved connections"},
     {KD_CTX_HELP, "This help"},

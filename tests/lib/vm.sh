@@ -90,7 +90,9 @@ kd_vm_require() {
         kd_skip "/bin/busybox is missing or not static (busybox-static)"
     fi
 
-    kd_vm_lock shared
+    # One guest test at a time: TCG guests on two cores slow each other down enough to
+    # turn timeouts into noise.
+    kd_vm_lock exclusive
     local out
     # shellcheck disable=SC2154 # set by common.sh
     out=$("$top_srcdir/scripts/start-libvirtd.sh" {KD_VM_LOCK_FD}>&- 2>&1) ||

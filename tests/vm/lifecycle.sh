@@ -41,7 +41,11 @@ palette() { # command...
     kd_tmux_keys Enter
 }
 
-kd_tmux_start -x 140 -y 30 -- "$KVMDECK" -c qemu:///system
+# A short wait before kvmdeck offers to force off a guest that ignores shutdown.
+conf=$KD_TMPDIR/conf
+mkdir -p "$conf/kvmdeck"
+printf '[ui]\nshutdown_timeout = 10\n' >"$conf/kvmdeck/config"
+kd_tmux_start -x 140 -y 30 -- env XDG_CONFIG_HOME="$conf" "$KVMDECK" -c qemu:///system
 kd_tmux_wait "$name" 15
 kd_ok "the odd name is listed verbatim"
 
@@ -79,6 +83,15 @@ wait_state "shut off" ":shutdown (ACPI)" 60
 
 palette start "$q" --paused
 wait_state paused ":start --paused"
+# A paused guest cannot answer ACPI: after the timeout kvmdeck offers to force it off.
+palette shutdown "$q"
+kd_tmux_wait_regex "shutdown .*: done|is still running" 30
+kd_tmux_wait "is still running" 30
+kd_tmux_wait "Force it off (destroy)?" 5
+kd_tmux_keys y
+wait_state "shut off" "a guest that ignores :shutdown is forced off when the user agrees"
+palette start "$q" --paused
+wait_state paused ":start --paused again"
 palette destroy "$q"
 kd_tmux_wait "destroy 1 domain?"
 kd_tmux_keys y

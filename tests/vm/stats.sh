@@ -42,8 +42,11 @@ kd_tmux_start -x 140 -y 30 -- "$KVMDECK" -c qemu:///system
 kd_tmux_wait "$busy" 15
 kd_tmux_keys T
 kd_tmux_wait "kvmdeck stats" 10
+# From another column, P sorts by %CPU, largest first.
+kd_tmux_keys A
+kd_tmux_wait "sorted by name" 10
 kd_tmux_keys P
-kd_tmux_wait "sorted by cpu" 10
+kd_tmux_wait_regex "stats sorted by cpu +\\?" 10
 kd_tmux_wait_regex "^ +[0-9]+ R +[0-9.]+ .*$idle" 15
 screen=$(kd_tmux_capture) || exit 1
 rb=$(printf '%s\n' "$screen" | grep -n -- "$busy" | head -1 | cut -d: -f1)
