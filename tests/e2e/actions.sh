@@ -4,120 +4,12 @@
 # ways, the odd name survives every action, and the audit log records all of it.
 . "$(dirname "$0")/../lib/common.sh"
 . "$KD_LIBDIR/tmux.sh"
+. "$KD_LIBDIR/list.sh"
 
 ODD="it's <odd> & \"quoted\""
 
-esc_re() {
-    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
-}
-
-row_re() { # NAME [STATE]
-    printf '^[ *] %s +(-|[0-9]+) +%s' "$(esc_re "$1")" "${2:-}"
-}
-
-wait_row() { # NAME STATE [TIMEOUT]
-    kd_tmux_wait_regex "$(row_re "$1" "$2 ")" "${3:-10}"
-}
-
-wait_no_row() { # NAME
-    wait_gone_re "$(row_re "$1")"
-}
-
-# Poll until CMD (eval'd, reading $screen or $line) succeeds.
-_poll() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-10}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "timed out waiting for $1"
-        fi
-        sleep 0.05
-    done
-}
-
-wait_gone_re() { # ERE [TIMEOUT]: no line matches
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local gone_re=$1
-    _poll "no line matching '$1'" '! kd_tmux_capture | grep -qE -- "$gone_re"' "${2:-10}"
-}
-
-wait_last() { # ERE [TIMEOUT]: the status line matches
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local last_re=$1
-    _poll "the status line to match '$1'" \
-        'kd_tmux_capture | tail -n 1 | grep -qE -- "$last_re"' "${2:-10}"
-}
-
-wait_status() { # TEXT [TIMEOUT]
-    wait_last "$(esc_re "$1")" "${2:-10}"
-}
-
-reset_status() {
-    kd_tmux_keys F12
-    wait_status "F12 is not bound here"
-}
-
-# Checks whose failure does not stop the test: each is reported, the test fails at the end.
-FAILED=()
-expect() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-5}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            printf 'FAIL (going on): %s\n' "$1" >&2
-            FAILED+=("$1")
-            return 1
-        fi
-        sleep 0.05
-    done
-    kd_ok "$1"
-}
-
-finish() {
-    if [ ${#FAILED[@]} -gt 0 ]; then
-        printf 'FAIL: %s\n' "${FAILED[@]}" >&2
-        kd_fail "${#FAILED[@]} check(s) failed"
-    fi
-    kd_pass
-}
-
-# The selected row, found by the underline of the test theme, without attributes.
-selected_row() {
-    kd_tmux_capture -e | grep $'\e\\[4m' | sed 's/\x1b\[[0-9;]*m//g'
-}
-
-# select_dom NAME: move the selection (g, then j) onto NAME's row.
-select_dom() {
-    local re line i keys=(g)
-    re=$(row_re "$1")
-    line=$(kd_tmux_capture | grep -nE -- "$re" | head -n 1 | cut -d: -f1)
-    [ -n "$line" ] || { kd_tmux_capture >&2; kd_fail "no row for '$1'"; }
-    for ((i = 4; i < line; i++)); do
-        keys+=(j)
-    done
-    kd_tmux_keys "${keys[@]}"
-    _poll "'$1' to be selected" 'selected_row | grep -qE -- "$re"'
-}
-
-# prompt_answer TITLE TEXT: wait for a prompt, replace its text and press Enter.
-prompt_answer() {
-    kd_tmux_wait "$1"
-    kd_tmux_keys C-u
-    kd_tmux_literal "$2"
-    kd_tmux_wait "$2"
-    kd_tmux_keys Enter
-    kd_tmux_wait_gone "Enter: OK   Esc: cancel"
-}
-
-conf=$KD_TMPDIR/xdg/config
-mkdir -p "$conf/kvmdeck/themes"
-printf '[colors]\nlist.selected = underline\n' >"$conf/kvmdeck/themes/sel.theme"
-# A short path: the URI is shown whole in dialogs and the status line.
-cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
-fixture=$KD_TMPDIR/hosts.xml
-[ -r "$fixture" ] || kd_fail "no fixture $fixture"
+kd_list_theme
+kd_list_fixture
 
 kd_tmux_start -x 160 -y 40 -- "$KVMDECK" --theme sel -c "test://$fixture"
 kd_tmux_wait "7 domains:"
@@ -406,6 +298,5 @@ expect "U with the right name: 'undefine --remove-all-storage build-renamed: don
 expect "U with the right name: the row of build-renamed is gone" \
     '! kd_tmux_capture | grep -qE -- "$(row_re build-renamed)"'
 
-kd_tmux_keys q
-kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
+quit
 finish

@@ -4,66 +4,7 @@
 # :connect URI switches hosts, and a URI that does not answer loses nothing.
 . "$(dirname "$0")/../lib/common.sh"
 . "$KD_LIBDIR/tmux.sh"
-
-esc_re() {
-    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
-}
-
-_poll() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-10}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "timed out waiting for $1"
-        fi
-        sleep 0.05
-    done
-}
-
-wait_last() {
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local last_re=$1
-    _poll "the status line to match '$1'" \
-        'kd_tmux_capture | tail -n 1 | grep -qE -- "$last_re"' "${2:-10}"
-}
-
-wait_status() {
-    wait_last "$(esc_re "$1")" "${2:-10}"
-}
-
-reset_status() {
-    kd_tmux_keys F12
-    wait_status "F12 is not bound here"
-}
-
-FAILED=()
-expect() { # WHAT CMD [TIMEOUT]: a failure is reported and the test goes on
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-5}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            printf 'FAIL (going on): %s\n' "$1" >&2
-            FAILED+=("$1")
-            return 1
-        fi
-        sleep 0.05
-    done
-    kd_ok "$1"
-}
-
-finish() {
-    if [ ${#FAILED[@]} -gt 0 ]; then
-        printf 'FAIL: %s\n' "${FAILED[@]}" >&2
-        kd_fail "${#FAILED[@]} check(s) failed"
-    fi
-    kd_pass
-}
-
-selected_row() {
-    kd_tmux_capture -e | grep $'\e\\[4m' | sed 's/\x1b\[[0-9;]*m//g'
-}
+. "$KD_LIBDIR/list.sh"
 
 conn_re() { # NAME URI: a row of the saved connections view
     printf '^[> ] %s +%s$' "$(esc_re "$1")" "$(esc_re "$2")"
@@ -85,39 +26,19 @@ select_conn() {
     _poll "'$1' to be selected" 'selected_row | grep -qE -- "$re"'
 }
 
-# prompt_answer TITLE TEXT: wait for a prompt, replace its text and press Enter.
-prompt_answer() {
-    kd_tmux_wait "$1"
-    kd_tmux_keys C-u
-    kd_tmux_literal "$2"
-    kd_tmux_wait "$2"
-    kd_tmux_keys Enter
-    kd_tmux_wait_gone "$1"
-}
-
 wait_host() { # URI COUNT-TEXT: the header names URI and the list is drawn
     kd_tmux_wait_regex "^ kvmdeck  .* $(esc_re "$1")  "
     kd_tmux_wait "$2"
 }
 
-conf=$KD_TMPDIR/xdg/config
-mkdir -p "$conf/kvmdeck/themes"
-printf '[colors]\nlist.selected = underline\n' >"$conf/kvmdeck/themes/sel.theme"
-# A short path: the URI is shown whole in dialogs and the status line.
-cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
-fixture=$KD_TMPDIR/hosts.xml
-[ -r "$fixture" ] || kd_fail "no fixture $fixture"
+kd_list_theme
+kd_list_fixture
 furi=test://$fixture
 demo=test:///default
 TITLE="Saved connections: Enter connects"
 
 start() { # URI
     kd_tmux_start -x 120 -y 30 -- "$KVMDECK" --theme sel -c "$1"
-}
-
-quit() {
-    kd_tmux_keys q
-    kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
 }
 
 start "$furi"
@@ -130,7 +51,7 @@ kd_ok "c opens the saved connections; none yet"
 kd_tmux_keys s
 kd_tmux_wait "Save connection"
 kd_tmux_wait "A name for $furi"
-prompt_answer "Save connection" fixture
+prompt_answer "Save connection" fixture "Save connection"
 kd_tmux_wait_regex "$(conn_re fixture "$furi")"
 kd_tmux_wait_regex "^> fixture "
 wait_status "saved $furi as 'fixture'"
@@ -140,9 +61,9 @@ kd_ok "s saves the current connection as 'fixture', marked > as the current one"
 kd_tmux_keys a
 kd_tmux_wait "Add connection"
 kd_tmux_wait "qemu:///system"
-prompt_answer "Add connection" "$demo"
+prompt_answer "Add connection" "$demo" "Add connection"
 kd_tmux_wait "A name for $demo"
-prompt_answer "Save connection" demo
+prompt_answer "Save connection" demo "Save connection"
 kd_tmux_wait_regex "$(conn_re demo "$demo")"
 kd_tmux_wait_regex "$(conn_re fixture "$furi")"
 kd_tmux_wait_regex "^  demo "

@@ -4,54 +4,9 @@
 # actions (Space, one question for all, Esc) and the details pane (Enter).
 . "$(dirname "$0")/../lib/common.sh"
 . "$KD_LIBDIR/tmux.sh"
+. "$KD_LIBDIR/list.sh"
 
 ODD="it's <odd> & \"quoted\""
-
-esc_re() {
-    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
-}
-
-row_re() { # NAME [REST]
-    printf '^[ *] %s +(-|[0-9]+) +%s' "$(esc_re "$1")" "${2:-}"
-}
-
-wait_row() { # NAME STATE
-    kd_tmux_wait_regex "$(row_re "$1" "$2 ")" "${3:-10}"
-}
-
-_poll() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-10}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "timed out waiting for $1"
-        fi
-        sleep 0.05
-    done
-}
-
-wait_gone_re() {
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local gone_re=$1
-    _poll "no line matching '$1'" '! kd_tmux_capture | grep -qE -- "$gone_re"' "${2:-10}"
-}
-
-wait_last() {
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local last_re=$1
-    _poll "the status line to match '$1'" \
-        'kd_tmux_capture | tail -n 1 | grep -qE -- "$last_re"' "${2:-10}"
-}
-
-wait_status() {
-    wait_last "$(esc_re "$1")" "${2:-10}"
-}
-
-reset_status() {
-    kd_tmux_keys F12
-    wait_status "F12 is not bound here"
-}
 
 # The second header line (counts, filter, marks).
 header() {
@@ -77,73 +32,13 @@ wait_order() { # EXPECTED WHAT
     kd_ok "$2"
 }
 
-selected_row() {
-    kd_tmux_capture -e | grep $'\e\\[4m' | sed 's/\x1b\[[0-9;]*m//g'
-}
-
-select_dom() {
-    local re line i keys=(g)
-    re=$(row_re "$1")
-    line=$(kd_tmux_capture | grep -nE -- "$re" | head -n 1 | cut -d: -f1)
-    [ -n "$line" ] || { kd_tmux_capture >&2; kd_fail "no row for '$1'"; }
-    for ((i = 4; i < line; i++)); do
-        keys+=(j)
-    done
-    kd_tmux_keys "${keys[@]}"
-    _poll "'$1' to be selected" 'selected_row | grep -qE -- "$re"'
-}
-
-# Checks whose failure does not stop the test: each is reported, the test fails at the end.
-FAILED=()
-expect() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-5}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            printf 'FAIL (going on): %s\n' "$1" >&2
-            FAILED+=("$1")
-            return 1
-        fi
-        sleep 0.05
-    done
-    kd_ok "$1"
-}
-
-finish() {
-    if [ ${#FAILED[@]} -gt 0 ]; then
-        printf 'FAIL: %s\n' "${FAILED[@]}" >&2
-        kd_fail "${#FAILED[@]} check(s) failed"
-    fi
-    kd_pass
-}
-
-palette_run() { # LINE
-    reset_status
-    kd_tmux_keys :
-    wait_last '^:$'
-    kd_tmux_literal "$1"
-    wait_last "^:$(esc_re "$1")\$"
-    kd_tmux_keys Enter
-}
-
-conf=$KD_TMPDIR/xdg/config
-mkdir -p "$conf/kvmdeck/themes"
-printf '[colors]\nlist.selected = underline\n' >"$conf/kvmdeck/themes/sel.theme"
-# A short path: the URI is shown whole in dialogs and the status line.
-cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
-fixture=$KD_TMPDIR/hosts.xml
-[ -r "$fixture" ] || kd_fail "no fixture $fixture"
+kd_list_theme
+kd_list_fixture
 
 start() {
     kd_tmux_start -x 120 -y 30 -- "$KVMDECK" --theme sel -c "test://$fixture"
     kd_tmux_wait "7 domains:"
     wait_row web1 running
-}
-
-quit() {
-    kd_tmux_keys q
-    kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
 }
 
 BY_NAME="build|crashy|db1|$ODD|restored|scratch|web1"

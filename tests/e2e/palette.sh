@@ -4,77 +4,12 @@
 # follows what libvirt did, and mistakes get a clear message.
 . "$(dirname "$0")/../lib/common.sh"
 . "$KD_LIBDIR/tmux.sh"
+. "$KD_LIBDIR/list.sh"
 
 ODD="it's <odd> & \"quoted\""
 ODD_QUOTED="\"it's <odd> & \\\"quoted\\\"\""
 
-# An ERE matching NAME literally.
-esc_re() {
-    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
-}
-
-# wait_row NAME STATE: the row of NAME shows STATE.
-wait_row() {
-    kd_tmux_wait_regex "^[ *] $(esc_re "$1") +(-|[0-9]+) +$2 " "${3:-10}"
-}
-
-# wait_last ERE [TIMEOUT]: the bottom line (status or palette) matches ERE.
-wait_last() {
-    local deadline line
-    deadline=$(($(kd_now_us) + $(kd_timeout "${2:-10}") * 1000000))
-    while :; do
-        line=$(kd_tmux_capture | tail -n 1) || exit 1
-        grep -qE -- "$1" <<<"$line" && return 0
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "bottom line never matched '$1' (last: '$line')"
-        fi
-        sleep 0.05
-    done
-}
-
-# wait_status TEXT: the status line holds TEXT (fixed string).
-wait_status() {
-    wait_last "$(esc_re "$1")" "${2:-10}"
-}
-
-wait_gone_re() { # ERE: no line matches
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${2:-10}") * 1000000))
-    while kd_tmux_capture | grep -qE -- "$1"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "a line still matches '$1'"
-        fi
-        sleep 0.05
-    done
-}
-
-# A known status to start from, so that the same message twice is not mistaken.
-reset_status() {
-    kd_tmux_keys F12
-    wait_status "F12 is not bound here"
-}
-
-# palette LINE: open the palette and type LINE (not run yet).
-palette() {
-    kd_tmux_keys :
-    wait_last '^:$'
-    kd_tmux_literal "$1"
-    wait_last "^:$(esc_re "$1")\$"
-}
-
-# run LINE: type LINE in the palette and press Enter.
-run() {
-    reset_status
-    palette "$1"
-    kd_tmux_keys Enter
-}
-
-# A short path: the URI is shown whole in dialogs and the status line.
-cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
-fixture=$KD_TMPDIR/hosts.xml
-[ -r "$fixture" ] || kd_fail "no fixture $fixture"
+kd_list_fixture
 kd_tmux_start -x 160 -y 30 -- "$KVMDECK" -c "test://$fixture"
 kd_tmux_wait "7 domains:"
 wait_row web1 running
@@ -133,13 +68,13 @@ wait_row "$ODD" running
 wait_status "resume $ODD: done"
 kd_ok "completion inside an opened double quote; :resume brings it back"
 # Single quotes around a name with a double quote but no single quote.
-run "suspend 'it'\\''s <odd> & \"quoted\"'"
+palette_run "suspend 'it'\\''s <odd> & \"quoted\"'"
 wait_row "$ODD" paused
-run "resume \"$ODD\""
+palette_run "resume \"$ODD\""
 wait_status "no domain named"
 wait_row "$ODD" paused
 kd_ok "a name quoted without escaping its inner quotes is not taken for it"
-run "resume $ODD_QUOTED"
+palette_run "resume $ODD_QUOTED"
 wait_row "$ODD" running
 kd_ok "single and double quoting both reach $ODD"
 
@@ -156,14 +91,14 @@ wait_row web1 "shut off"
 wait_status "destroy web1: done"
 kd_ok ":destroy web1, y: web1 is shut off"
 
-run "start web1"
+palette_run "start web1"
 wait_row web1 running
 wait_status "start web1: done"
 kd_ok ":start web1 starts it"
 
 # The test driver of libvirt 9 refuses VIR_DOMAIN_START_PAUSED; either way the row must
 # show what libvirt did.
-run "start build --paused"
+palette_run "start build --paused"
 kd_tmux_wait_regex "^[ *] build +[0-9]+ +paused |start --paused build: " 15
 screen=$(kd_tmux_capture) || exit 1
 if grep -qE '^[ *] build +[0-9]+ +paused ' <<<"$screen"; then
@@ -175,34 +110,34 @@ else
     kd_ok "build stays shut off when libvirt refuses"
 fi
 
-run "domain.shutdown web1"
+palette_run "domain.shutdown web1"
 wait_row web1 "shut off"
 wait_status "shutdown web1: done"
 kd_ok "an action name works as a command (:domain.shutdown web1)"
-run "domain.start web1"
+palette_run "domain.start web1"
 wait_row web1 running
 kd_ok ":domain.start web1 starts it again"
 
 # ---- mistakes ---------------------------------------------------------------------------
-run "frobnicate web1"
+palette_run "frobnicate web1"
 wait_status "unknown command 'frobnicate'"
 wait_row web1 running
 kd_ok "an unknown verb is named in the status line"
 
-run "suspend nosuch"
+palette_run "suspend nosuch"
 wait_status "no domain named 'nosuch'"
 kd_ok "an unknown domain is named in the status line"
 
-run 'suspend "web1'
+palette_run 'suspend "web1'
 wait_status "unterminated double quote"
 wait_row web1 running
 kd_ok "an unterminated double quote is reported and nothing runs"
-run "suspend 'web1"
+palette_run "suspend 'web1"
 wait_status "unterminated single quote"
 wait_row web1 running
 kd_ok "an unterminated single quote is reported"
 
-run "start web1"
+palette_run "start web1"
 wait_status "start web1: internal error: Domain 'web1' is already running"
 kd_ok "starting a running domain shows libvirt's error"
 
@@ -214,6 +149,5 @@ wait_status "F12 is not bound here"
 wait_row web1 running
 kd_ok "Esc cancels the palette; web1 is still running"
 
-kd_tmux_keys q
-kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
+quit
 kd_pass

@@ -4,64 +4,9 @@
 # the views that only look (dumpxml, details, the audit log) still work.
 . "$(dirname "$0")/../lib/common.sh"
 . "$KD_LIBDIR/tmux.sh"
+. "$KD_LIBDIR/list.sh"
 
 ODD="it's <odd> & \"quoted\""
-
-esc_re() {
-    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
-}
-
-row_re() {
-    printf '^[ *] %s +(-|[0-9]+) +%s' "$(esc_re "$1")" "${2:-}"
-}
-
-wait_row() {
-    kd_tmux_wait_regex "$(row_re "$1" "$2 ")" "${3:-10}"
-}
-
-_poll() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-10}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "timed out waiting for $1"
-        fi
-        sleep 0.05
-    done
-}
-
-wait_last() {
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local last_re=$1
-    _poll "the status line to match '$1'" \
-        'kd_tmux_capture | tail -n 1 | grep -qE -- "$last_re"' "${2:-10}"
-}
-
-wait_status() {
-    wait_last "$(esc_re "$1")" "${2:-10}"
-}
-
-reset_status() {
-    kd_tmux_keys F12
-    wait_status "F12 is not bound here"
-}
-
-selected_row() {
-    kd_tmux_capture -e | grep $'\e\\[4m' | sed 's/\x1b\[[0-9;]*m//g'
-}
-
-select_dom() {
-    local re line i keys=(g)
-    re=$(row_re "$1")
-    line=$(kd_tmux_capture | grep -nE -- "$re" | head -n 1 | cut -d: -f1)
-    [ -n "$line" ] || { kd_tmux_capture >&2; kd_fail "no row for '$1'"; }
-    for ((i = 4; i < line; i++)); do
-        keys+=(j)
-    done
-    kd_tmux_keys "${keys[@]}"
-    _poll "'$1' to be selected" 'selected_row | grep -qE -- "$re"'
-}
 
 # No dialog of any kind is open.
 no_dialog() {
@@ -86,12 +31,7 @@ refused_key() {
 
 # refused_cmd LINE VERB: the palette command is refused the same way.
 refused_cmd() {
-    reset_status
-    kd_tmux_keys :
-    wait_last '^:$'
-    kd_tmux_literal "$1"
-    wait_last "^:$(esc_re "$1")\$"
-    kd_tmux_keys Enter
+    palette_run "$1"
     wait_status "$2 refused: the connection is read-only (-r)"
     no_dialog ":$1"
     kd_ok ":$1 is refused"
@@ -111,13 +51,8 @@ check_unchanged() {
     kd_ok "$1"
 }
 
-conf=$KD_TMPDIR/xdg/config
-mkdir -p "$conf/kvmdeck/themes"
-printf '[colors]\nlist.selected = underline\n' >"$conf/kvmdeck/themes/sel.theme"
-# A short path: the URI is shown whole in dialogs and the status line.
-cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
-fixture=$KD_TMPDIR/hosts.xml
-[ -r "$fixture" ] || kd_fail "no fixture $fixture"
+kd_list_theme
+kd_list_fixture
 # An editor that leaves a mark if it is ever started.
 printf '#!/bin/sh\n: >"%s/editor-ran"\n' "$KD_TMPDIR" >"$KD_TMPDIR/ed.sh"
 chmod +x "$KD_TMPDIR/ed.sh"
@@ -226,6 +161,5 @@ kd_ok ":dumpxml works read-only too"
 kd_tmux_keys q
 kd_tmux_wait_gone "dumpxml"
 
-kd_tmux_keys q
-kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
+quit
 kd_pass

@@ -5,74 +5,9 @@
 # cannot be made gets a clear message.
 . "$(dirname "$0")/../lib/common.sh"
 . "$KD_LIBDIR/tmux.sh"
+. "$KD_LIBDIR/list.sh"
 
-esc_re() {
-    printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
-}
-
-row_re() {
-    printf '^[ *] %s +(-|[0-9]+) +%s' "$(esc_re "$1")" "${2:-}"
-}
-
-_poll() { # WHAT CMD [TIMEOUT]
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-10}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            kd_fail "timed out waiting for $1"
-        fi
-        sleep 0.05
-    done
-}
-
-wait_last() {
-    # shellcheck disable=SC2034 # read by the command that _poll evals
-    local last_re=$1
-    _poll "the status line to match '$1'" \
-        'kd_tmux_capture | tail -n 1 | grep -qE -- "$last_re"' "${2:-10}"
-}
-
-wait_status() {
-    wait_last "$(esc_re "$1")" "${2:-10}"
-}
-
-FAILED=()
-expect() { # WHAT CMD [TIMEOUT]: a failure is reported and the test goes on
-    local deadline
-    deadline=$(($(kd_now_us) + $(kd_timeout "${3:-5}") * 1000000))
-    until eval "$2"; do
-        if [ "$(kd_now_us)" -ge "$deadline" ]; then
-            kd_tmux_capture >&2
-            printf 'FAIL (going on): %s\n' "$1" >&2
-            FAILED+=("$1")
-            return 1
-        fi
-        sleep 0.05
-    done
-    kd_ok "$1"
-}
-
-finish() {
-    if [ ${#FAILED[@]} -gt 0 ]; then
-        printf 'FAIL: %s\n' "${FAILED[@]}" >&2
-        kd_fail "${#FAILED[@]} check(s) failed"
-    fi
-    kd_pass
-}
-
-palette_run() { # LINE
-    kd_tmux_keys :
-    wait_last '^:$'
-    kd_tmux_literal "$1"
-    wait_last "^:$(esc_re "$1")\$"
-    kd_tmux_keys Enter
-}
-
-# A short path: the URI is shown whole in dialogs and the status line.
-cp "$KD_FIXTURES/hosts.xml" "$KD_TMPDIR/hosts.xml" || kd_fail "cannot copy the fixture"
-fixture=$KD_TMPDIR/hosts.xml
-[ -r "$fixture" ] || kd_fail "no fixture $fixture"
+kd_list_fixture
 uri=test://$fixture
 data=$KD_TMPDIR/xdg/data # the XDG_DATA_HOME the harness gives the program
 dbdir=$data/kvmdeck
@@ -80,19 +15,12 @@ db=$dbdir/kvmdeck.db
 mkdir -p "$data"
 
 # A theme of our own: a warning about the installed themes would hide the store's message.
-conf=$KD_TMPDIR/xdg/config
-mkdir -p "$conf/kvmdeck/themes"
-printf '[colors]\nlist.selected = underline\n' >"$conf/kvmdeck/themes/plain.theme"
+kd_list_theme plain
 
 start() { # COLS
     kd_tmux_start -x "${1:-120}" -y 30 -- "$KVMDECK" --theme plain -c "$uri"
     kd_tmux_wait "7 domains:"
     kd_tmux_wait_regex "$(row_re web1 'running ')"
-}
-
-quit() {
-    kd_tmux_keys q
-    kd_assert_eq 0 "$(kd_tmux_wait_exit)" "q exits with status 0"
 }
 
 # Still usable: a tag and a sort work (in memory).
