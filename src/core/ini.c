@@ -52,14 +52,9 @@ int kd_ini_parse(const char *text, kd_ini_cb cb, void *opaque, kd_err *err)
     int lineno = 0;
     int ret = 0;
 
-    while (p && ret == 0) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        ret = parse_line(p, &section, lineno, cb, opaque, err);
-        p = nl ? nl + 1 : NULL;
-    }
+    char *line;
+    while (ret == 0 && (line = kd_str_next_line(&p)) != NULL)
+        ret = parse_line(line, &section, ++lineno, cb, opaque, err);
     free(section);
     free(copy);
     return ret;

@@ -135,6 +135,34 @@ int kd_str_split_words(const char *line, char ***argv, const char **bad)
     return n;
 }
 
+char *kd_str_quote(const char *word)
+{
+    if (*word && strcspn(word, " \t'\"\\") == strlen(word))
+        return kd_strdup(word);
+    kd_buf b;
+    kd_buf_init(&b);
+    kd_buf_add(&b, "\"", 1);
+    for (const char *p = word; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            kd_buf_add(&b, "\\", 1);
+        kd_buf_add(&b, p, 1);
+    }
+    kd_buf_add(&b, "\"", 1);
+    return kd_buf_steal(&b);
+}
+
+char *kd_str_next_line(char **cursor)
+{
+    char *line = *cursor;
+    if (!line)
+        return NULL;
+    char *nl = strchr(line, '\n');
+    if (nl)
+        *nl = '\0';
+    *cursor = nl ? nl + 1 : NULL;
+    return line;
+}
+
 void kd_strv_free(char **v)
 {
     if (!v)

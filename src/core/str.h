@@ -21,6 +21,12 @@ bool kd_str_eq(const char *a, const char *b);
  * with *bad set to a message for an unterminated quote. */
 int kd_str_split_words(const char *line, char ***argv, const char **bad);
 void kd_strv_free(char **v);
+/* The word as kd_str_split_words reads it back unchanged: as it is when it has no blank,
+ * quote or backslash, else in double quotes with '"' and '\\' escaped. Caller frees. */
+char *kd_str_quote(const char *word);
+/* Walk a writable text line by line: returns the next line (its '\n' replaced by NUL) and
+ * advances *cursor, or NULL at the end. */
+char *kd_str_next_line(char **cursor);
 
 /* A growable byte buffer, always NUL-terminated. */
 typedef struct {

@@ -74,21 +74,11 @@ static void act_filter(kd_app *app, int argc, char **argv)
     if (argc > 0) {
         kd_buf b;
         kd_buf_init(&b);
+        /* Words the palette unquoted are quoted again, so "a b" stays one word. */
         for (int i = 0; i < argc; i++) {
-            /* Words the palette unquoted are quoted again, so "a b" stays one word. */
-            bool plain = strcspn(argv[i], " \t\"\\") == strlen(argv[i]);
-            kd_buf_adds(&b, i ? " " : "");
-            if (plain) {
-                kd_buf_adds(&b, argv[i]);
-                continue;
-            }
-            kd_buf_add(&b, "\"", 1);
-            for (const char *p = argv[i]; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                    kd_buf_add(&b, "\\", 1);
-                kd_buf_add(&b, p, 1);
-            }
-            kd_buf_add(&b, "\"", 1);
+            char *q = kd_str_quote(argv[i]);
+            kd_buf_printf(&b, "%s%s", i ? " " : "", q);
+            free(q);
         }
         set_filter(app, b.data);
         kd_buf_free(&b);

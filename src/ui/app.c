@@ -421,6 +421,7 @@ static void app_free(kd_app *app)
     kd_keymap_free(app->keymap);
     kd_theme_clear(&app->theme);
     kd_dom_details_free(app->details);
+    kd_view_details_free_graphs(app);
     kd_view_text_free(app);
     kd_saved_conns_free(app->conns, app->nconns);
     for (size_t i = 0; i < app->ntags; i++)

@@ -104,6 +104,11 @@ struct kd_app {
     kd_dom_details *details;
     char details_uuid[37];
     char *details_err;
+    /* The details graphs' last hour, read from the store once a tick, not every redraw. */
+    double *graph_v[KD_SERIES_LAST];
+    size_t graph_n[KD_SERIES_LAST];
+    char graph_uuid[37];
+    long long graph_at;
 
     int help_top;
 
@@ -247,6 +252,7 @@ bool kd_view_list_marked(const kd_app *app, const char *uuid);
 const char *kd_view_list_tags(const kd_app *app, const char *uuid);
 void kd_view_list_load_tags(kd_app *app);
 void kd_view_details_refresh(kd_app *app);
+void kd_view_details_free_graphs(kd_app *app);
 /* Open the text view on text split into lines; takes neither argument. */
 void kd_view_text_open(kd_app *app, const char *title, const char *text);
 void kd_view_text_free(kd_app *app);

@@ -125,13 +125,10 @@ int kd_keymap_parse(kd_keymap *km, const char *text, const char *origin, kd_err 
     int lineno = 0;
     int ret = 0;
 
-    while (p && ret == 0) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
+    char *raw;
+    while (ret == 0 && (raw = kd_str_next_line(&p)) != NULL) {
         lineno++;
-        char *line = kd_str_trim(p);
-        p = nl ? nl + 1 : NULL;
+        char *line = kd_str_trim(raw);
         if (!*line || *line == '#')
             continue;
         char **w;

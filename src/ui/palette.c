@@ -30,23 +30,6 @@ void kd_app_run_command(kd_app *app, const char *line)
     kd_strv_free(argv);
 }
 
-/* Quote a word so the palette's splitter gives it back unchanged. */
-static char *quote(const char *s)
-{
-    if (*s && strcspn(s, " \t'\"\\") == strlen(s))
-        return kd_strdup(s);
-    kd_buf b;
-    kd_buf_init(&b);
-    kd_buf_add(&b, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            kd_buf_add(&b, "\\", 1);
-        kd_buf_add(&b, p, 1);
-    }
-    kd_buf_add(&b, "\"", 1);
-    return kd_buf_steal(&b);
-}
-
 /* Where the last word starts, and how many words come before it. */
 static size_t last_word(const char *line, int *index)
 {
@@ -104,7 +87,7 @@ static void complete_domains(kd_app *app, const char *prefix, char ***v, size_t 
     for (size_t i = 0; i < kd_conn_domain_count(app->conn); i++) {
         const char *name = kd_conn_domain_at(app->conn, i)->name;
         if (strncmp(name, prefix, strlen(prefix)) == 0)
-            push(v, n, quote(name));
+            push(v, n, kd_str_quote(name));
     }
 }
 

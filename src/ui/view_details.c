@@ -52,19 +52,34 @@ static void format_uptime(char *buf, size_t n, long long s)
 
 /* The last hour of one series, from the store: what this run measured and what earlier
  * runs did, so the graph survives a restart. */
-static size_t load_series(kd_app *app, const char *uuid, kd_series s, double **v)
+static void load_graphs(kd_app *app, const char *uuid)
 {
-    int64_t *t = NULL;
-    size_t n = 0;
-    *v = NULL;
+    long long at = app->rates.wall_s;
+    if (strcmp(app->graph_uuid, uuid) == 0 && app->graph_at == at)
+        return;
+    kd_view_details_free_graphs(app);
+    snprintf(app->graph_uuid, sizeof(app->graph_uuid), "%s", uuid);
+    app->graph_at = at;
     if (!app->store || !app->conn)
-        return 0;
-    int64_t now = (int64_t)time(NULL);
-    if (kd_store_get_stats(app->store, kd_conn_host(app->conn)->uri, uuid, (int)s, now - 3600, &t,
-                           v, &n, NULL) < 0)
-        return 0;
-    free(t);
-    return n;
+        return;
+    int64_t since = (int64_t)time(NULL) - 3600;
+    for (int s = 0; s < KD_SERIES_LAST; s++) {
+        int64_t *t = NULL;
+        if (kd_store_get_stats(app->store, kd_conn_host(app->conn)->uri, uuid, s, since, &t,
+                               &app->graph_v[s], &app->graph_n[s], NULL) < 0)
+            app->graph_n[s] = 0;
+        free(t);
+    }
+}
+
+void kd_view_details_free_graphs(kd_app *app)
+{
+    for (int s = 0; s < KD_SERIES_LAST; s++) {
+        free(app->graph_v[s]);
+        app->graph_v[s] = NULL;
+        app->graph_n[s] = 0;
+    }
+    app->graph_uuid[0] = '\0';
 }
 
 static const struct {
@@ -84,9 +99,10 @@ static void draw_graphs(kd_app *app, WINDOW *w, int y, int end, int x, int width
     int per = (end - y) / 4;
     int rows = per >= 3 ? per - 1 : 1;
     kd_graph_style style = kd_graph_style_for_locale(true);
+    load_graphs(app, uuid);
     for (size_t g = 0; g < 4 && y < end; g++) {
-        double *v;
-        size_t n = load_series(app, uuid, graphs[g].s, &v);
+        const double *v = app->graph_v[graphs[g].s];
+        size_t n = app->graph_n[graphs[g].s];
         double max = 0, last = NAN;
         for (size_t i = 0; i < n; i++) {
             if (!isnan(v[i]) && v[i] > max)
@@ -114,7 +130,6 @@ static void draw_graphs(kd_app *app, WINDOW *w, int y, int end, int x, int width
             kd_draw_text(w, y + i, x, width, lines[i]);
         kd_graph_free_rows(lines, r);
         y += r;
-        free(v);
     }
     wattrset(w, (int)kd_theme_attr(KD_SLOT_NORMAL));
 }

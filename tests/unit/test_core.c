@@ -792,6 +792,44 @@ static int utf8_setup(void **state)
     return 0;
 }
 
+/* Quoting is the inverse of splitting: every word comes back as it was. */
+static void test_str_quote_round_trip(void **state)
+{
+    (void)state;
+    const char *words[] = {"web1",        "",          "two words",  "it's <odd> & \"quoted\"",
+                           "back\\slash", "tab\there", "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        char *q = kd_str_quote(words[i]);
+        char **v;
+        const char *bad;
+        assert_int_equal(kd_str_split_words(q, &v, &bad), 1);
+        assert_string_equal(v[0], words[i]);
+        kd_strv_free(v);
+        free(q);
+    }
+    char *plain = kd_str_quote("web1");
+    assert_string_equal(plain, "web1"); /* plain words stay plain */
+    free(plain);
+}
+
+static void test_str_next_line(void **state)
+{
+    (void)state;
+    char text[] = "one\n\nthree\nlast";
+    char *p = text;
+    assert_string_equal(kd_str_next_line(&p), "one");
+    assert_string_equal(kd_str_next_line(&p), "");
+    assert_string_equal(kd_str_next_line(&p), "three");
+    assert_string_equal(kd_str_next_line(&p), "last");
+    assert_null(kd_str_next_line(&p));
+    assert_null(kd_str_next_line(&p));
+    char trailing[] = "a\n";
+    p = trailing;
+    assert_string_equal(kd_str_next_line(&p), "a");
+    assert_string_equal(kd_str_next_line(&p), "");
+    assert_null(kd_str_next_line(&p));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -822,6 +860,8 @@ int main(void)
         cmocka_unit_test(test_ini_file),
         cmocka_unit_test_setup_teardown(test_paths_xdg_set, paths_setup, paths_teardown),
         cmocka_unit_test_setup_teardown(test_paths_xdg_unset, paths_setup, paths_teardown),
+        cmocka_unit_test(test_str_quote_round_trip),
+        cmocka_unit_test(test_str_next_line),
         cmocka_unit_test_setup_teardown(test_paths_xdg_relative, paths_setup, paths_teardown),
         cmocka_unit_test_setup_teardown(test_paths_no_home, paths_setup, paths_teardown),
         cmocka_unit_test(test_paths_mkdir_p),
