@@ -51,6 +51,12 @@ static void move_by(kd_app *app, long delta)
     case KD_VIEW_CONSOLE:
         kd_console_scroll(app, delta);
         return;
+    case KD_VIEW_SCREEN: {
+        const kd_screen *sc = kd_screen_top(app);
+        if (sc && sc->ops->cursor)
+            sc->ops->cursor(app, delta);
+        break;
+    }
     case KD_VIEW_LIST:
         if (app->norder == 0)
             return;
@@ -123,6 +129,10 @@ static void act_help(kd_app *app, int argc, char **argv)
 
 static void act_back(kd_app *app, int argc, char **argv)
 {
+    if (app->view == KD_VIEW_SCREEN && app->nscreens) {
+        kd_screen_close(app);
+        return;
+    }
     kd_app_set_view(app, KD_VIEW_LIST);
 }
 
@@ -193,6 +203,14 @@ static const struct {
     {kd_actions_nav, &kd_actions_nav_count},     {kd_actions_domain, &kd_actions_domain_count},
     {kd_actions_more, &kd_actions_more_count},   {kd_actions_views, &kd_actions_views_count},
     {kd_actions_stats, &kd_actions_stats_count}, {kd_actions_console, &kd_actions_console_count},
+    {kd_actions_storage, &kd_actions_storage_count},
+    {kd_actions_network, &kd_actions_network_count},
+    {kd_actions_snapshot, &kd_actions_snapshot_count},
+    {kd_actions_host, &kd_actions_host_count},
+    {kd_actions_migrate, &kd_actions_migrate_count},
+    {kd_actions_wizard, &kd_actions_wizard_count},
+    {kd_actions_hwedit, &kd_actions_hwedit_count},
+    {kd_actions_vnc, &kd_actions_vnc_count},
 };
 
 size_t kd_action_count(void)

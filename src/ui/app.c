@@ -61,6 +61,9 @@ void kd_app_layout(kd_app *app)
     clearok(curscr, TRUE);
     kd_view_list_rebuild(app);
     kd_app_dirty_all(app);
+    for (size_t i = 0; i < app->nscreens; i++)
+        if (app->screens[i].ops->resized)
+            app->screens[i].ops->resized(app);
 }
 
 void kd_app_set_view(kd_app *app, kd_view view)
@@ -109,6 +112,7 @@ static void on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, voi
         break;
     }
     kd_console_domain_changed(app, uuid);
+    kd_screen_changed(app, ev, uuid);
     if (uuid && strcmp(uuid, app->details_uuid) == 0)
         app->details_uuid[0] = '\0'; /* re-read the details pane */
     kd_view_list_rebuild(app);
@@ -160,6 +164,8 @@ static kd_ctx current_ctx(const kd_app *app)
     };
     if (app->view == KD_VIEW_LIST && app->offline)
         return KD_CTX_OFFLINE;
+    if (app->view == KD_VIEW_SCREEN)
+        return app->nscreens ? kd_screen_top(app)->ops->ctx : KD_CTX_LIST;
     return by_view[app->view];
 }
 
@@ -180,7 +186,15 @@ static void dispatch_key(kd_app *app, kd_key key)
     if (ctx == KD_CTX_CONSOLE && app->console && kd_console_scrolling(app->console, &first))
         ctx = KD_CTX_SCROLLBACK;
     const char *name;
-    if (ctx == KD_CTX_CONSOLE) {
+    const kd_screen *sc = app->view == KD_VIEW_SCREEN ? kd_screen_top(app) : NULL;
+    if (sc && sc->ops->key) {
+        /* A screen that passes the keyboard on: only its own bindings are ours. */
+        name = kd_keymap_lookup_only(app->keymap, ctx, key);
+        if (!name) {
+            sc->ops->key(app, key);
+            return;
+        }
+    } else if (ctx == KD_CTX_CONSOLE) {
         /* Live console: only its own bindings are ours, every other key is the guest's. */
         name = kd_keymap_lookup_only(app->keymap, ctx, key);
         if (!name) {
@@ -322,6 +336,8 @@ static void draw_full_view(kd_app *app)
         kd_view_stats_draw(app);
     else if (app->view == KD_VIEW_CONSOLE)
         kd_view_console_draw(app);
+    else if (app->view == KD_VIEW_SCREEN && app->nscreens)
+        kd_screen_top(app)->ops->draw(app, app->w_full);
     else
         kd_view_offline_draw(app);
     wnoutrefresh(app->w_full);
@@ -359,14 +375,18 @@ void kd_app_draw_now(kd_app *app)
         kd_dialog_draw(app);
     }
     doupdate();
+    const kd_screen *sc = app->view == KD_VIEW_SCREEN ? kd_screen_top(app) : NULL;
+    if (sc && sc->ops->after_update && !app->too_small)
+        sc->ops->after_update(app);
     app->dirty_header = app->dirty_list = app->dirty_status = app->dirty_full = false;
 }
 
 static int load_keymap(kd_app *app, kd_err *err)
 {
     app->keymap = kd_keymap_new(kd_action_exists);
-    if (kd_keymap_parse(app->keymap, kd_keymap_default_text, "defaults", err) < 0)
-        return -1;
+    for (const char *const *t = kd_keymap_defaults; *t; t++)
+        if (kd_keymap_parse(app->keymap, *t, "defaults", err) < 0)
+            return -1;
     char *dir = kd_paths_config_dir();
     char *path = kd_asprintf("%s/keys", dir);
     char *text = kd_file_read(path, 256 * 1024, NULL);
@@ -413,6 +433,7 @@ static void app_free(kd_app *app)
 {
     kd_ui_jobs_free(app);
     kd_console_free_all(app);
+    kd_screen_close_all(app);
     kd_stats_ui_stop(app);
     kd_dialog_free(app->dialog);
     free_windows(app);

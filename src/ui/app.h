@@ -37,8 +37,40 @@ typedef enum {
     KD_VIEW_TEXT,
     KD_VIEW_CONNS,
     KD_VIEW_STATS,
-    KD_VIEW_CONSOLE
+    KD_VIEW_CONSOLE,
+    KD_VIEW_SCREEN /* a screen a module adds: app->screen */
 } kd_view;
+
+/* A full-screen view a module adds (pools, networks, snapshots, the hardware editor, a
+ * graphical console...). Screens stack: opening one from another and leaving it (view.back)
+ * comes back to the first; leaving the last comes back to the domain list. */
+typedef struct {
+    const char *name;
+    kd_ctx ctx; /* its key bindings; the global context is consulted after it */
+    /* Draw the whole of w (app->w_full), erasing it first. */
+    void (*draw)(kd_app *app, WINDOW *w);
+    /* The cursor.* actions: move the selection by delta rows; a delta of +-(1 << 30)
+     * means the last or first. May be NULL. */
+    void (*cursor)(kd_app *app, long delta);
+    /* Set for screens that pass the keyboard on (a console): every key not bound in ctx
+     * comes here, and the global context is not consulted. May be NULL. */
+    void (*key)(kd_app *app, kd_key key);
+    /* The connection reported a change (uuid NULL: not about one domain). May be NULL. */
+    void (*changed)(kd_app *app, kd_conn_event ev, const char *uuid);
+    /* The screen was laid out again (resize, Ctrl+L). May be NULL. */
+    void (*resized)(kd_app *app);
+    /* After curses has written its frame: for screens that write to the terminal
+     * themselves (images). May be NULL. */
+    void (*after_update)(kd_app *app);
+} kd_screen_ops;
+
+typedef struct {
+    const kd_screen_ops *ops;
+    void *state;
+    void (*state_free)(void *);
+} kd_screen;
+
+#define KD_SCREEN_DEPTH 8
 
 typedef struct kd_console kd_console;
 
@@ -125,6 +157,10 @@ struct kd_app {
 
     kd_ui_job *jobs;
 
+    /* Screens modules add, the shown one on top. */
+    kd_screen screens[KD_SCREEN_DEPTH];
+    size_t nscreens;
+
     /* Serial consoles, each receiving whether shown or not; console is the one shown. */
     kd_console *consoles;
     kd_console *console;
@@ -158,6 +194,7 @@ struct kd_app {
     char status[512];
     bool status_error;
     kd_dialog *dialog;
+    struct kd_modal *modals; /* forms and pickers (form.c), the top one first */
 
     int rows, cols;
     bool too_small;
@@ -234,6 +271,52 @@ kd_console *kd_console_next(const kd_console *c);
 void kd_view_console_draw(kd_app *app);
 extern const kd_action kd_actions_console[];
 extern const size_t kd_actions_console_count;
+
+/* Screens (screen.c). Opening a screen already in the stack brings it back to the top
+ * (state is then freed with state_free and the one kept is used). */
+void kd_screen_open(kd_app *app, const kd_screen_ops *ops, void *state,
+                    void (*state_free)(void *));
+/* The shown screen's state when it is ops' screen, else NULL. */
+void *kd_screen_state(const kd_app *app, const kd_screen_ops *ops);
+/* The state of ops' screen anywhere in the stack, else NULL. */
+void *kd_screen_find(const kd_app *app, const kd_screen_ops *ops);
+const kd_screen *kd_screen_top(const kd_app *app);
+/* Leave the shown screen: back to the one below, else to the domain list. */
+void kd_screen_close(kd_app *app);
+void kd_screen_close_all(kd_app *app);
+/* Tell every screen in the stack about a change of the connection. */
+void kd_screen_changed(kd_app *app, kd_conn_event ev, const char *uuid);
+/* A cursor over n rows, kept visible in a window of rows rows. */
+typedef struct {
+    size_t sel;
+    size_t top;
+} kd_cursor;
+void kd_cursor_move(kd_cursor *c, size_t n, long delta);
+void kd_cursor_fit(kd_cursor *c, size_t n, int rows);
+/* Draw a screen's frame: a title on the first row, a key hint on the last; returns the
+ * rows between them. */
+int kd_screen_frame(kd_app *app, WINDOW *w, const char *title, const char *hint);
+
+/* Actions of the screens modules add. */
+extern const kd_action kd_actions_storage[];
+extern const size_t kd_actions_storage_count;
+extern const kd_action kd_actions_network[];
+extern const size_t kd_actions_network_count;
+extern const kd_action kd_actions_snapshot[];
+extern const size_t kd_actions_snapshot_count;
+extern const kd_action kd_actions_host[];
+extern const size_t kd_actions_host_count;
+extern const kd_action kd_actions_migrate[];
+extern const size_t kd_actions_migrate_count;
+extern const kd_action kd_actions_wizard[];
+extern const size_t kd_actions_wizard_count;
+extern const kd_action kd_actions_hwedit[];
+extern const size_t kd_actions_hwedit_count;
+extern const kd_action kd_actions_vnc[];
+extern const size_t kd_actions_vnc_count;
+/* Their default key bindings (keymap text, as kd_keymap_default_text). */
+extern const char kd_keys_storage[], kd_keys_network[], kd_keys_snapshot[], kd_keys_host[],
+    kd_keys_migrate[], kd_keys_wizard[], kd_keys_hwedit[], kd_keys_vnc[];
 
 /* Views */
 void kd_view_list_rebuild(kd_app *app);

@@ -17,6 +17,14 @@ typedef enum {
     KD_CTX_STATS,      /* live statistics, like virt-top */
     KD_CTX_CONSOLE,    /* a serial console: every other key goes to the guest */
     KD_CTX_SCROLLBACK, /* a console's scrollback */
+    KD_CTX_POOLS,      /* storage pools */
+    KD_CTX_VOLUMES,    /* the volumes of a pool */
+    KD_CTX_NETWORKS,   /* virtual networks */
+    KD_CTX_SNAPSHOTS,  /* a domain's snapshots */
+    KD_CTX_HOST,       /* the host's capabilities */
+    KD_CTX_HARDWARE,   /* a domain's hardware */
+    KD_CTX_WIZARD,     /* the new-domain wizard's pages */
+    KD_CTX_VNC,        /* a graphical console: every other key goes to the guest */
     KD_CTX_LAST
 } kd_ctx;
 
@@ -32,6 +40,8 @@ typedef struct kd_keymap kd_keymap;
 typedef int (*kd_action_check)(const char *name);
 
 extern const char kd_keymap_default_text[];
+/* Every default text in the order read: kd_keymap_default_text, then each screen's. */
+extern const char *const kd_keymap_defaults[];
 
 kd_keymap *kd_keymap_new(kd_action_check check);
 void kd_keymap_free(kd_keymap *km);

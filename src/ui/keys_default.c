@@ -1,3 +1,4 @@
+#include "ui/app.h"
 #include "ui/keymap.h"
 
 /* The default bindings, read by the same parser as ~/.config/kvmdeck/keys. */
@@ -147,3 +148,8 @@ const char kd_keymap_default_text[] =
     "bind offline d conn.demo\n"
     "bind offline r conn.retry\n"
     "bind offline c view.connections\n";
+
+const char *const kd_keymap_defaults[] = {
+    kd_keymap_default_text, kd_keys_storage, kd_keys_network, kd_keys_snapshot, kd_keys_host,
+    kd_keys_migrate,        kd_keys_wizard,  kd_keys_hwedit,  kd_keys_vnc,      NULL,
+};
