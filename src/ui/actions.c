@@ -200,9 +200,12 @@ static const struct {
     const kd_action *v;
     const size_t *n;
 } tables[] = {
-    {kd_actions_nav, &kd_actions_nav_count},     {kd_actions_domain, &kd_actions_domain_count},
-    {kd_actions_more, &kd_actions_more_count},   {kd_actions_views, &kd_actions_views_count},
-    {kd_actions_stats, &kd_actions_stats_count}, {kd_actions_console, &kd_actions_console_count},
+    {kd_actions_nav, &kd_actions_nav_count},
+    {kd_actions_domain, &kd_actions_domain_count},
+    {kd_actions_more, &kd_actions_more_count},
+    {kd_actions_views, &kd_actions_views_count},
+    {kd_actions_stats, &kd_actions_stats_count},
+    {kd_actions_console, &kd_actions_console_count},
     {kd_actions_storage, &kd_actions_storage_count},
     {kd_actions_network, &kd_actions_network_count},
     {kd_actions_snapshot, &kd_actions_snapshot_count},

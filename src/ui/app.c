@@ -1,4 +1,5 @@
 #include "ui/app.h"
+#include "ui/form.h"
 #include "backend/job.h"
 #include "backend/loop.h"
 #include "core/paths.h"
@@ -173,6 +174,10 @@ static void dispatch_key(kd_app *app, kd_key key)
 {
     if (app->dialog) {
         kd_dialog_key(app, key);
+        return;
+    }
+    if (kd_form_active(app)) {
+        kd_form_key(app, key);
         return;
     }
     if (app->status_error) {
@@ -372,6 +377,7 @@ void kd_app_draw_now(kd_app *app)
             kd_view_status_draw(app);
             wnoutrefresh(app->w_status);
         }
+        kd_form_draw(app);
         kd_dialog_draw(app);
     }
     doupdate();
@@ -436,6 +442,7 @@ static void app_free(kd_app *app)
     kd_screen_close_all(app);
     kd_stats_ui_stop(app);
     kd_dialog_free(app->dialog);
+    kd_form_close_all(app);
     free_windows(app);
     kd_conn_free(app->conn);
     kd_store_free(app->store);

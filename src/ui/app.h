@@ -274,8 +274,7 @@ extern const size_t kd_actions_console_count;
 
 /* Screens (screen.c). Opening a screen already in the stack brings it back to the top
  * (state is then freed with state_free and the one kept is used). */
-void kd_screen_open(kd_app *app, const kd_screen_ops *ops, void *state,
-                    void (*state_free)(void *));
+void kd_screen_open(kd_app *app, const kd_screen_ops *ops, void *state, void (*state_free)(void *));
 /* The shown screen's state when it is ops' screen, else NULL. */
 void *kd_screen_state(const kd_app *app, const kd_screen_ops *ops);
 /* The state of ops' screen anywhere in the stack, else NULL. */

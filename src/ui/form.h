@@ -31,9 +31,9 @@ typedef struct kd_field_spec {
     const char *key; /* names the field for kd_form_get/set */
     const char *label;
     kd_field_type type;
-    const char *value;           /* the initial value (for CHOICE: one of choices) */
-    const char *const *choices;  /* CHOICE: NULL-terminated; copied */
-    const char *help;            /* one line shown while the field has the focus */
+    const char *value;          /* the initial value (for CHOICE: one of choices) */
+    const char *const *choices; /* CHOICE: NULL-terminated; copied */
+    const char *help;           /* one line shown while the field has the focus */
     /* Optional: F4 (or Enter) opens something to choose the value from; it calls
      * kd_form_set when the user has chosen. */
     void (*pick)(kd_app *app, kd_form *form, const char *key);
@@ -87,8 +87,7 @@ void kd_form_draw(kd_app *app);
 void kd_form_close_all(kd_app *app);
 
 /* Pickers. items are copied; details (may be NULL) is a second column per item. */
-typedef void (*kd_pick_done_fn)(kd_app *app, bool ok, size_t index, const char *item,
-                                void *opaque);
+typedef void (*kd_pick_done_fn)(kd_app *app, bool ok, size_t index, const char *item, void *opaque);
 typedef struct {
     const char *title;
     const char *const *items;

@@ -12,12 +12,23 @@ struct kd_keymap {
 };
 
 static const char *const ctx_names[KD_CTX_LAST] = {
-    [KD_CTX_GLOBAL] = "global",   [KD_CTX_LIST] = "list",       [KD_CTX_HELP] = "help",
-    [KD_CTX_OFFLINE] = "offline", [KD_CTX_TEXT] = "text",       [KD_CTX_CONNS] = "connections",
-    [KD_CTX_STATS] = "stats",     [KD_CTX_CONSOLE] = "console", [KD_CTX_SCROLLBACK] = "scrollback",
-    [KD_CTX_POOLS] = "pools",     [KD_CTX_VOLUMES] = "volumes", [KD_CTX_NETWORKS] = "networks",
-    [KD_CTX_SNAPSHOTS] = "snapshots", [KD_CTX_HOST] = "host",   [KD_CTX_HARDWARE] = "hardware",
-    [KD_CTX_WIZARD] = "wizard",   [KD_CTX_VNC] = "vnc",
+    [KD_CTX_GLOBAL] = "global",
+    [KD_CTX_LIST] = "list",
+    [KD_CTX_HELP] = "help",
+    [KD_CTX_OFFLINE] = "offline",
+    [KD_CTX_TEXT] = "text",
+    [KD_CTX_CONNS] = "connections",
+    [KD_CTX_STATS] = "stats",
+    [KD_CTX_CONSOLE] = "console",
+    [KD_CTX_SCROLLBACK] = "scrollback",
+    [KD_CTX_POOLS] = "pools",
+    [KD_CTX_VOLUMES] = "volumes",
+    [KD_CTX_NETWORKS] = "networks",
+    [KD_CTX_SNAPSHOTS] = "snapshots",
+    [KD_CTX_HOST] = "host",
+    [KD_CTX_HARDWARE] = "hardware",
+    [KD_CTX_WIZARD] = "wizard",
+    [KD_CTX_VNC] = "vnc",
 };
 
 const char *kd_ctx_name(kd_ctx ctx)

@@ -38,8 +38,11 @@ static void reserve(kd_line *l, size_t need)
     size_t cap = l->cap ? l->cap : 64;
     while (cap < need + 1)
         cap *= 2;
+    bool fresh = !l->text;
     l->text = kd_realloc(l->text, cap);
     l->cap = cap;
+    if (fresh)
+        l->text[0] = '\0'; /* an empty line that was never set */
 }
 
 void kd_line_set(kd_line *l, const char *text)

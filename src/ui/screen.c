@@ -21,8 +21,7 @@ static void remove_at(kd_app *app, size_t i)
     memset(&app->screens[app->nscreens], 0, sizeof(app->screens[0]));
 }
 
-void kd_screen_open(kd_app *app, const kd_screen_ops *ops, void *state,
-                    void (*state_free)(void *))
+void kd_screen_open(kd_app *app, const kd_screen_ops *ops, void *state, void (*state_free)(void *))
 {
     for (size_t i = 0; i < app->nscreens; i++) {
         if (app->screens[i].ops != ops)

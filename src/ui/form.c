@@ -1,0 +1,759 @@
+#include "ui/form.h"
+#include "core/str.h"
+#include "core/utf8.h"
+#include "ui/app.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Forms and pickers are modal boxes stacked over the view: the top one has the keyboard,
+ * so a picker opened from a form field returns to that form. */
+
+typedef struct {
+    char *key;
+    char *label;
+    char *help;
+    kd_field_type type;
+    kd_line line;
+    char **choices;
+    size_t choice;
+    bool hidden;
+    char *error;
+    void (*pick)(kd_app *app, kd_form *form, const char *key);
+} field;
+
+struct kd_form {
+    char *title;
+    char *message;
+    char *submit;
+    char *error; /* about the whole form */
+    field *f;
+    size_t n;
+    size_t focus; /* n: the submit button */
+    size_t top;   /* the first field row shown when they do not all fit */
+    kd_form_check_fn check;
+    kd_form_changed_fn changed;
+    kd_form_done_fn done;
+    void *opaque;
+    void (*opaque_free)(void *);
+    kd_app *app;
+};
+
+typedef struct {
+    char *title;
+    char **items;
+    char **details;
+    size_t n;
+    size_t *shown; /* indexes of the items the filter keeps */
+    size_t nshown;
+    kd_cursor cur;
+    kd_line filter;
+    kd_pick_done_fn done;
+    void *opaque;
+    void (*opaque_free)(void *);
+} picker;
+
+typedef struct kd_modal {
+    kd_form *form;
+    picker *pick;
+    struct kd_modal *next;
+} kd_modal;
+
+static char *dup0(const char *s)
+{
+    return kd_strdup(s ? s : "");
+}
+
+static char **strv_dup(const char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **out = kd_calloc(n + 1, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = kd_strdup(v[i]);
+    return out;
+}
+
+static void form_free(kd_form *f)
+{
+    if (!f)
+        return;
+    if (f->opaque_free)
+        f->opaque_free(f->opaque);
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->f[i].key);
+        free(f->f[i].label);
+        free(f->f[i].help);
+        free(f->f[i].error);
+        if (f->f[i].type == KD_FIELD_SECRET && f->f[i].line.text)
+            memset(f->f[i].line.text, 0, f->f[i].line.len);
+        kd_line_clear(&f->f[i].line);
+        kd_strv_free(f->f[i].choices);
+    }
+    free(f->f);
+    free(f->title);
+    free(f->message);
+    free(f->submit);
+    free(f->error);
+    free(f);
+}
+
+static void pick_free(picker *p)
+{
+    if (!p)
+        return;
+    if (p->opaque_free)
+        p->opaque_free(p->opaque);
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->items[i]);
+        free(p->details[i]);
+    }
+    free(p->items);
+    free(p->details);
+    free(p->shown);
+    free(p->title);
+    kd_line_clear(&p->filter);
+    free(p);
+}
+
+static void push(kd_app *app, kd_form *form, picker *pick)
+{
+    kd_modal *m = kd_calloc(1, sizeof(*m));
+    m->form = form;
+    m->pick = pick;
+    m->next = app->modals;
+    app->modals = m;
+    kd_app_dirty_all(app);
+}
+
+/* Take a modal out of the stack without freeing what it holds. */
+static void unlink_modal(kd_app *app, const void *what)
+{
+    for (kd_modal **pp = &app->modals; *pp; pp = &(*pp)->next) {
+        kd_modal *m = *pp;
+        if ((const void *)m->form == what || (const void *)m->pick == what) {
+            *pp = m->next;
+            free(m);
+            break;
+        }
+    }
+    kd_app_dirty_all(app);
+}
+
+bool kd_form_active(const kd_app *app)
+{
+    return app->modals != NULL;
+}
+
+kd_form *kd_form_current(const kd_app *app)
+{
+    for (const kd_modal *m = app->modals; m; m = m->next)
+        if (m->form)
+            return m->form;
+    return NULL;
+}
+
+void kd_form_close_all(kd_app *app)
+{
+    while (app->modals) {
+        kd_modal *m = app->modals;
+        app->modals = m->next;
+        form_free(m->form);
+        pick_free(m->pick);
+        free(m);
+    }
+}
+
+/* Forms ------------------------------------------------------------------------------ */
+
+static field *find(const kd_form *f, const char *key)
+{
+    for (size_t i = 0; f && i < f->n; i++)
+        if (strcmp(f->f[i].key, key) == 0)
+            return &f->f[i];
+    return NULL;
+}
+
+static const char *value_of(const field *fl)
+{
+    if (fl->type == KD_FIELD_CHOICE)
+        return fl->choices[0] ? fl->choices[fl->choice] : "";
+    return fl->line.text ? fl->line.text : "";
+}
+
+static bool focusable(const field *fl)
+{
+    return !fl->hidden && fl->type != KD_FIELD_LABEL;
+}
+
+static void set_choice(field *fl, const char *value)
+{
+    fl->choice = 0;
+    for (size_t i = 0; value && fl->choices[i]; i++)
+        if (strcmp(fl->choices[i], value) == 0)
+            fl->choice = i;
+}
+
+kd_form *kd_form_open(kd_app *app, const kd_form_spec *spec)
+{
+    kd_form *f = kd_calloc(1, sizeof(*f));
+    f->title = dup0(spec->title);
+    f->message = spec->message ? kd_strdup(spec->message) : NULL;
+    f->submit = dup0(spec->submit ? spec->submit : "OK");
+    f->n = spec->nfields;
+    f->f = kd_calloc(f->n ? f->n : 1, sizeof(*f->f));
+    for (size_t i = 0; i < f->n; i++) {
+        const kd_field_spec *s = &spec->fields[i];
+        field *fl = &f->f[i];
+        fl->key = dup0(s->key);
+        fl->label = dup0(s->label);
+        fl->help = s->help ? kd_strdup(s->help) : NULL;
+        fl->type = s->type;
+        fl->pick = s->pick;
+        fl->choices = strv_dup(s->choices);
+        if (fl->type == KD_FIELD_CHOICE)
+            set_choice(fl, s->value);
+        else if (fl->type == KD_FIELD_CHECK)
+            kd_line_set(&fl->line, s->value && strcmp(s->value, "1") == 0 ? "1" : "0");
+        else
+            kd_line_set(&fl->line, s->value ? s->value : "");
+    }
+    f->check = spec->check;
+    f->changed = spec->changed;
+    f->done = spec->done;
+    f->opaque = spec->opaque;
+    f->opaque_free = spec->opaque_free;
+    f->app = app;
+    f->focus = f->n;
+    for (size_t i = 0; i < f->n; i++) {
+        if (focusable(&f->f[i])) {
+            f->focus = i;
+            break;
+        }
+    }
+    push(app, f, NULL);
+    return f;
+}
+
+const char *kd_form_get(const kd_form *f, const char *key)
+{
+    const field *fl = find(f, key);
+    return fl ? value_of(fl) : NULL;
+}
+
+long long kd_form_parse_size(const char *s, long long unit)
+{
+    if (!s)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    while (isspace((unsigned char)*end))
+        end++;
+    static const char units[] = "KMGT";
+    long long mult = unit;
+    if (*end) {
+        const char *u = strchr(units, toupper((unsigned char)*end));
+        if (!u)
+            return -1;
+        mult = 1024LL << (10 * (u - units));
+        end++;
+        if (*end == 'i' || *end == 'I')
+            end++;
+        if (*end == 'b' || *end == 'B')
+            end++;
+        if (*end)
+            return -1;
+    }
+    double bytes = v * (double)mult;
+    if (bytes > 9.0e18)
+        return -1;
+    return (long long)bytes;
+}
+
+long long kd_form_get_num(const kd_form *f, const char *key)
+{
+    return kd_form_parse_size(kd_form_get(f, key), 1);
+}
+
+bool kd_form_get_bool(const kd_form *f, const char *key)
+{
+    const char *v = kd_form_get(f, key);
+    return v && strcmp(v, "1") == 0;
+}
+
+void kd_form_set(kd_form *f, const char *key, const char *value)
+{
+    field *fl = find(f, key);
+    if (!fl)
+        return;
+    if (fl->type == KD_FIELD_CHOICE)
+        set_choice(fl, value);
+    else
+        kd_line_set(&fl->line, value ? value : "");
+    free(fl->error);
+    fl->error = NULL;
+    kd_app_dirty_all(f->app);
+}
+
+void kd_form_set_choices(kd_form *f, const char *key, const char *const *choices)
+{
+    field *fl = find(f, key);
+    if (!fl || fl->type != KD_FIELD_CHOICE)
+        return;
+    char *keep = kd_strdup(value_of(fl));
+    kd_strv_free(fl->choices);
+    fl->choices = strv_dup(choices);
+    set_choice(fl, keep);
+    free(keep);
+    kd_app_dirty_all(f->app);
+}
+
+void kd_form_set_hidden(kd_form *f, const char *key, bool hidden)
+{
+    field *fl = find(f, key);
+    if (!fl)
+        return;
+    fl->hidden = hidden;
+    if (hidden && f->focus < f->n && &f->f[f->focus] == fl)
+        f->focus = f->n;
+    kd_app_dirty_all(f->app);
+}
+
+void kd_form_error(kd_form *f, const char *key, const char *msg)
+{
+    field *fl = key ? find(f, key) : NULL;
+    char **slot = fl ? &fl->error : &f->error;
+    free(*slot);
+    *slot = msg ? kd_strdup(msg) : NULL;
+    if (fl && msg && focusable(fl))
+        f->focus = (size_t)(fl - f->f);
+    kd_app_dirty_all(f->app);
+}
+
+void kd_form_set_message(kd_form *f, const char *msg)
+{
+    free(f->message);
+    f->message = msg ? kd_strdup(msg) : NULL;
+    kd_app_dirty_all(f->app);
+}
+
+void *kd_form_opaque(const kd_form *f)
+{
+    return f->opaque;
+}
+
+/* Check one field; the message stays under it until its value changes. */
+static bool check_field(kd_app *app, kd_form *f, field *fl)
+{
+    free(fl->error);
+    fl->error = NULL;
+    if (!focusable(fl) || !f->check)
+        return true;
+    char buf[256] = "";
+    const char *msg = f->check(app, f, fl->key, value_of(fl), buf, sizeof(buf), f->opaque);
+    if (msg)
+        fl->error = kd_strdup(msg);
+    return msg == NULL;
+}
+
+static void finish(kd_app *app, kd_form *f, bool ok)
+{
+    bool close = f->done ? f->done(app, f, ok, f->opaque) : true;
+    if (close) {
+        unlink_modal(app, f);
+        form_free(f);
+    }
+    kd_app_dirty_all(app);
+}
+
+static void submit(kd_app *app, kd_form *f)
+{
+    size_t bad = f->n;
+    for (size_t i = 0; i < f->n; i++)
+        if (!check_field(app, f, &f->f[i]) && bad == f->n)
+            bad = i;
+    free(f->error);
+    f->error = NULL;
+    if (bad < f->n) {
+        f->focus = bad;
+        kd_app_dirty_all(app);
+        return;
+    }
+    finish(app, f, true);
+}
+
+static void move_focus(kd_app *app, kd_form *f, int dir)
+{
+    if (f->focus < f->n)
+        check_field(app, f, &f->f[f->focus]);
+    size_t slots = f->n + 1, at = f->focus;
+    for (size_t step = 0; step < slots; step++) {
+        at = (at + slots + (size_t)(dir > 0 ? 1 : slots - 1)) % slots;
+        if (at == f->n || focusable(&f->f[at]))
+            break;
+    }
+    f->focus = at;
+}
+
+static void notify(kd_app *app, kd_form *f, field *fl)
+{
+    free(fl->error);
+    fl->error = NULL;
+    if (f->changed)
+        f->changed(app, f, fl->key, f->opaque);
+}
+
+static bool number_char(kd_key key)
+{
+    return key < 128 && (isdigit(key) || key == '.' || strchr("kKmMgGtTiIbB", key));
+}
+
+/* A key for the focused field; false when the field does not use it. */
+static bool field_key(kd_app *app, kd_form *f, field *fl, kd_key key)
+{
+    if (fl->type == KD_FIELD_CHOICE) {
+        size_t n = 0;
+        while (fl->choices[n])
+            n++;
+        if (!n || !(key == ' ' || key == (KD_KEY_FN | KEY_RIGHT) || key == (KD_KEY_FN | KEY_LEFT)))
+            return false;
+        fl->choice = (fl->choice + (key == (KD_KEY_FN | KEY_LEFT) ? n - 1 : 1)) % n;
+        notify(app, f, fl);
+        return true;
+    }
+    if (fl->type == KD_FIELD_CHECK) {
+        if (!(key == ' ' || key == (KD_KEY_FN | KEY_RIGHT) || key == (KD_KEY_FN | KEY_LEFT)))
+            return false;
+        kd_line_set(&fl->line, strcmp(value_of(fl), "1") == 0 ? "0" : "1");
+        notify(app, f, fl);
+        return true;
+    }
+    if (fl->type == KD_FIELD_NUMBER && key < KD_KEY_FN && key >= ' ' && key != KD_KEY_BSPACE &&
+        !number_char(key))
+        return true; /* swallowed: not part of a number */
+    if (!kd_line_edit(&fl->line, key))
+        return false;
+    notify(app, f, fl);
+    return true;
+}
+
+static void form_key(kd_app *app, kd_form *f, kd_key key)
+{
+    field *fl = f->focus < f->n ? &f->f[f->focus] : NULL;
+    if (key == KD_KEY_ESC || key == 7 /* C-g */) {
+        finish(app, f, false);
+        return;
+    }
+    if (key == 19 /* C-s */) {
+        submit(app, f);
+        return;
+    }
+    if (key == '\t' || key == (KD_KEY_FN | KEY_DOWN)) {
+        move_focus(app, f, 1);
+    } else if (key == (KD_KEY_FN | KEY_BTAB) || key == (KD_KEY_FN | KEY_UP)) {
+        move_focus(app, f, -1);
+    } else if (fl && fl->pick && (key == (KD_KEY_FN | KEY_F(4)) || key == KD_KEY_ENTER)) {
+        fl->pick(app, f, fl->key);
+    } else if (key == KD_KEY_ENTER) {
+        if (!fl) {
+            submit(app, f);
+            return;
+        }
+        move_focus(app, f, 1);
+    } else if (fl) {
+        field_key(app, f, fl, key);
+    }
+    kd_app_dirty_all(app);
+}
+
+/* Pickers --------------------------------------------------------------------------- */
+
+static void pick_refilter(picker *p)
+{
+    const char *flt = p->filter.text ? p->filter.text : "";
+    p->nshown = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (!*flt || strcasestr(p->items[i], flt) || strcasestr(p->details[i], flt))
+            p->shown[p->nshown++] = i;
+    kd_cursor_move(&p->cur, p->nshown, 0);
+}
+
+void kd_pick_open(kd_app *app, const kd_pick_spec *spec)
+{
+    picker *p = kd_calloc(1, sizeof(*p));
+    p->title = dup0(spec->title);
+    p->n = spec->n;
+    p->items = kd_calloc(p->n + 1, sizeof(*p->items));
+    p->details = kd_calloc(p->n + 1, sizeof(*p->details));
+    p->shown = kd_calloc(p->n + 1, sizeof(*p->shown));
+    for (size_t i = 0; i < p->n; i++) {
+        p->items[i] = dup0(spec->items[i]);
+        p->details[i] = dup0(spec->details ? spec->details[i] : NULL);
+    }
+    p->done = spec->done;
+    p->opaque = spec->opaque;
+    p->opaque_free = spec->opaque_free;
+    pick_refilter(p);
+    p->cur.sel = spec->initial < p->n ? spec->initial : 0;
+    push(app, NULL, p);
+}
+
+static void pick_finish(kd_app *app, picker *p, bool ok)
+{
+    unlink_modal(app, p);
+    bool any = ok && p->nshown > 0;
+    size_t idx = any ? p->shown[p->cur.sel] : 0;
+    if (p->done)
+        p->done(app, any, idx, any ? p->items[idx] : NULL, p->opaque);
+    pick_free(p);
+}
+
+static void pick_key(kd_app *app, picker *p, kd_key key)
+{
+    long page = app->rows > 12 ? app->rows - 10 : 2;
+    if (key == KD_KEY_ESC || key == 7) {
+        pick_finish(app, p, false);
+        return;
+    }
+    if (key == KD_KEY_ENTER) {
+        pick_finish(app, p, true);
+        return;
+    }
+    if (key == (KD_KEY_FN | KEY_DOWN) || key == 14 /* C-n */)
+        kd_cursor_move(&p->cur, p->nshown, 1);
+    else if (key == (KD_KEY_FN | KEY_UP) || key == 16 /* C-p */)
+        kd_cursor_move(&p->cur, p->nshown, -1);
+    else if (key == (KD_KEY_FN | KEY_NPAGE))
+        kd_cursor_move(&p->cur, p->nshown, page);
+    else if (key == (KD_KEY_FN | KEY_PPAGE))
+        kd_cursor_move(&p->cur, p->nshown, -page);
+    else if (kd_line_edit(&p->filter, key))
+        pick_refilter(p);
+    kd_app_dirty_all(app);
+}
+
+void kd_form_key(kd_app *app, kd_key key)
+{
+    kd_modal *m = app->modals;
+    if (!m)
+        return;
+    if (m->pick)
+        pick_key(app, m->pick, key);
+    else
+        form_key(app, m->form, key);
+}
+
+/* Drawing --------------------------------------------------------------------------- */
+
+static WINDOW *box_window(kd_app *app, int height, int width)
+{
+    if (height > app->rows - 1)
+        height = app->rows - 1;
+    if (width > app->cols - 2)
+        width = app->cols - 2;
+    WINDOW *w = newwin(height, width, (app->rows - height) / 2, (app->cols - width) / 2);
+    if (!w)
+        return NULL;
+    wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
+    for (int y = 0; y < height; y++)
+        kd_draw_fill(w, y, 0, width);
+    box(w, 0, 0);
+    return w;
+}
+
+static int field_rows(const kd_form *f, size_t i)
+{
+    const field *fl = &f->f[i];
+    return fl->hidden ? 0 : 1 + (fl->error ? 1 : 0);
+}
+
+static void draw_value(WINDOW *w, int y, int x, int cols, const field *fl, bool focus, int *cur_x)
+{
+    char buf[256];
+    const char *v = value_of(fl);
+    if (fl->type == KD_FIELD_CHOICE) {
+        snprintf(buf, sizeof(buf), "< %s >", v);
+        v = buf;
+    } else if (fl->type == KD_FIELD_CHECK) {
+        v = strcmp(v, "1") == 0 ? "[x]" : "[ ]";
+    } else if (fl->type == KD_FIELD_SECRET) {
+        size_t n = fl->line.len < sizeof(buf) - 1 ? fl->line.len : sizeof(buf) - 1;
+        memset(buf, '*', n);
+        buf[n] = '\0';
+        v = buf;
+    }
+    wattrset(w, (attr_t)kd_theme_attr(focus ? KD_SLOT_LIST_SELECTED : KD_SLOT_NORMAL));
+    if (fl->type != KD_FIELD_LABEL)
+        kd_draw_fill(w, y, x, cols);
+    else
+        wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
+    bool editable =
+        fl->type == KD_FIELD_TEXT || fl->type == KD_FIELD_NUMBER || fl->type == KD_FIELD_SECRET;
+    int skip = 0;
+    if (editable) {
+        char *before = kd_strndup(fl->line.text ? fl->line.text : "", fl->line.cursor);
+        int bw = fl->type == KD_FIELD_SECRET ? (int)fl->line.cursor : kd_utf8_width(before);
+        free(before);
+        skip = bw > cols - 1 ? bw - (cols - 1) : 0;
+        *cur_x = x + bw - skip;
+    }
+    const char *p = v;
+    while (skip > 0 && *p) {
+        int cw;
+        p += kd_utf8_next(p, &cw);
+        skip -= cw;
+    }
+    kd_draw_text(w, y, x, cols, p);
+    if (fl->pick && cols > 6) {
+        wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_HELP_KEY));
+        kd_draw_text(w, y, x + cols + 1, 4, "F4");
+    }
+}
+
+static void form_draw(kd_app *app, kd_form *f)
+{
+    int width = app->cols - 4 < 78 ? app->cols - 4 : 78;
+    int inner = width - 4;
+    int label_w = 8;
+    for (size_t i = 0; i < f->n; i++) {
+        int lw = kd_utf8_width(f->f[i].label) + 2;
+        if (!f->f[i].hidden && lw > label_w)
+            label_w = lw;
+    }
+    if (label_w > inner / 3)
+        label_w = inner / 3;
+    int msg_rows = (f->message ? 2 : 0) + (f->error ? 2 : 0);
+    int frows = 0;
+    for (size_t i = 0; i < f->n; i++)
+        frows += field_rows(f, i);
+    int height = frows + msg_rows + 5;
+    if (height > app->rows - 1)
+        height = app->rows - 1;
+    int avail = height - msg_rows - 5;
+    if (avail < 1)
+        avail = 1;
+    /* Scroll the fields so that the focused one is visible. */
+    if (f->focus < f->n && f->focus < f->top)
+        f->top = f->focus;
+    for (;;) {
+        int used = 0;
+        for (size_t i = f->top; i <= f->focus && i < f->n; i++)
+            used += field_rows(f, i);
+        if (used <= avail || f->top >= f->focus || f->focus >= f->n)
+            break;
+        f->top++;
+    }
+    if (f->focus >= f->n)
+        f->top = 0;
+    if (app->w_dialog)
+        delwin(app->w_dialog);
+    WINDOW *w = app->w_dialog = box_window(app, height, width);
+    if (!w)
+        return;
+    height = getmaxy(w);
+    kd_draw_text(w, 0, 2, width - 4, f->title);
+    int y = 1;
+    if (f->message)
+        y += kd_draw_wrapped(w, y, 2, inner, 2, f->message);
+    if (f->error) {
+        wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_STATUS_ERROR));
+        y += kd_draw_wrapped(w, y, 2, inner, 2, f->error);
+    }
+    int cur_y = -1, cur_x = -1;
+    int last = height - 4;
+    for (size_t i = f->top; i < f->n && y <= last; i++) {
+        field *fl = &f->f[i];
+        if (fl->hidden)
+            continue;
+        bool focus = i == f->focus;
+        wattrset(w, (attr_t)kd_theme_attr(focus ? KD_SLOT_HELP_KEY : KD_SLOT_DIALOG));
+        kd_draw_text(w, y, 2, label_w - 1, fl->label);
+        int cx = -1;
+        draw_value(w, y, 2 + label_w, inner - label_w - (fl->pick ? 4 : 0), fl, focus, &cx);
+        if (focus && cx >= 0) {
+            cur_y = y;
+            cur_x = cx;
+        }
+        y++;
+        if (fl->error && y <= last) {
+            wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_STATUS_ERROR));
+            kd_draw_text(w, y++, 2 + label_w, inner - label_w, fl->error);
+        }
+    }
+    const field *ff = f->focus < f->n ? &f->f[f->focus] : NULL;
+    wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
+    kd_draw_text(w, height - 3, 2, inner, ff && ff->help ? ff->help : "");
+    char btn[96];
+    snprintf(btn, sizeof(btn), "[ %s ]", f->submit);
+    wattrset(w, (attr_t)kd_theme_attr(f->focus >= f->n ? KD_SLOT_LIST_SELECTED : KD_SLOT_DIALOG));
+    int bx = kd_draw_text(w, height - 2, 2, inner, btn);
+    wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
+    kd_draw_text(w, height - 2, 2 + bx + 2, inner - bx - 2,
+                 "Tab/arrows move  Space/</> choose  C-s submit  Esc cancel");
+    if (cur_y >= 0) {
+        wmove(w, cur_y, cur_x);
+        curs_set(1);
+    } else {
+        curs_set(0);
+    }
+    wnoutrefresh(w);
+}
+
+static void pick_draw(kd_app *app, picker *p)
+{
+    int width = app->cols - 4 < 90 ? app->cols - 4 : 90;
+    int height = (int)p->nshown + 5;
+    if (height < 7)
+        height = 7;
+    if (app->w_dialog)
+        delwin(app->w_dialog);
+    WINDOW *w = app->w_dialog = box_window(app, height, width);
+    if (!w)
+        return;
+    height = getmaxy(w);
+    int inner = width - 4, rows = height - 4;
+    kd_draw_text(w, 0, 2, inner, p->title);
+    int x = kd_draw_text(w, 1, 2, inner, "Filter: ");
+    wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_NORMAL));
+    kd_draw_fill(w, 1, 2 + x, inner - x);
+    kd_draw_text(w, 1, 2 + x, inner - x, p->filter.text ? p->filter.text : "");
+    kd_cursor_fit(&p->cur, p->nshown, rows);
+    int name_w = inner / 2;
+    for (int r = 0; r < rows && p->cur.top + (size_t)r < p->nshown; r++) {
+        size_t at = p->cur.top + (size_t)r;
+        size_t i = p->shown[at];
+        bool sel = at == p->cur.sel;
+        wattrset(w, (attr_t)kd_theme_attr(sel ? KD_SLOT_LIST_SELECTED : KD_SLOT_DIALOG));
+        kd_draw_fill(w, 2 + r, 2, inner);
+        kd_draw_text(w, 2 + r, 2, *p->details[i] ? name_w - 1 : inner, p->items[i]);
+        if (*p->details[i])
+            kd_draw_text(w, 2 + r, 2 + name_w, inner - name_w, p->details[i]);
+    }
+    wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
+    if (!p->nshown)
+        kd_draw_text(w, 2, 2, inner, "(nothing matches)");
+    char foot[96];
+    snprintf(foot, sizeof(foot), "%zu of %zu  type to filter  Enter choose  Esc cancel", p->nshown,
+             p->n);
+    kd_draw_text(w, height - 1, 2, inner, foot);
+    wmove(w, 1, 2 + x + kd_utf8_width(p->filter.text ? p->filter.text : ""));
+    curs_set(1);
+    wnoutrefresh(w);
+}
+
+void kd_form_draw(kd_app *app)
+{
+    if (!app->modals || app->too_small)
+        return;
+    if (app->modals->pick)
+        pick_draw(app, app->modals->pick);
+    else
+        form_draw(app, app->modals->form);
+}
