@@ -34,6 +34,7 @@ struct kd_job {
     void (*arg_free)(void *);
     kd_job_done_fn done;
     void *opaque;
+    int (*cancel)(void *arg, kd_err *err);
     pthread_t thread;
     int wfd;
     int result; /* written by the worker */
@@ -275,8 +276,15 @@ int kd_job_get_progress(kd_job *job, kd_job_progress *out, kd_err *err)
     return rc < 0 ? -1 : 0;
 }
 
+void kd_job_set_cancel(kd_job *job, int (*cancel)(void *arg, kd_err *err))
+{
+    job->cancel = cancel;
+}
+
 int kd_job_cancel(kd_job *job, kd_err *err)
 {
+    if (job->cancel)
+        return job->cancel(job->arg, err);
     if (!job->has_uuid) {
         kd_err_set(err, KD_ERR_INVALID,
                    "cancel %s: it is not a libvirt domain job, so it "
@@ -322,6 +330,10 @@ static kd_job *first_of(const kd_conn *conn)
 /* Best effort: a job without a libvirt counterpart just runs to its end. */
 static void abort_quietly(kd_job *j)
 {
+    if (j->cancel) {
+        j->cancel(j->arg, NULL);
+        return;
+    }
     if (!j->has_uuid)
         return;
     virDomainPtr dom = virDomainLookupByUUIDString(j->vc, j->uuid);

@@ -41,7 +41,12 @@ kd_job *kd_job_start(kd_conn *conn, const char *label, const char *uuid, kd_job_
 const char *kd_job_label(const kd_job *job);
 /* Ask libvirt (virDomainGetJobInfo) how far the job is. */
 int kd_job_get_progress(kd_job *job, kd_job_progress *out, kd_err *err);
-/* virDomainAbortJob; the done callback still runs, with the job's error. */
+/* A job that is not a libvirt domain job can say how to stop it: cancel runs on the loop
+ * thread with the job's arg (err may be NULL) and must make the worker return soon, e.g. by
+ * setting a flag the worker reads or aborting its stream. */
+void kd_job_set_cancel(kd_job *job, int (*cancel)(void *arg, kd_err *err));
+/* The job's cancel hook, else virDomainAbortJob; the done callback still runs, with the
+ * job's error. */
 int kd_job_cancel(kd_job *job, kd_err *err);
 /* Jobs whose done callback has not run yet (for the status line and for quitting); inside
  * a done callback its own job is no longer counted. */

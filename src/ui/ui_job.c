@@ -42,8 +42,8 @@ static void on_done(kd_job *job, int result, const kd_err *err, void *opaque)
     app->dirty_status = true;
 }
 
-void kd_ui_job_run(kd_app *app, const char *label, const char *uuid, kd_ui_job_fn fn, void *arg,
-                   void (*arg_free)(void *), kd_ui_job_after_fn after)
+kd_job *kd_ui_job_run(kd_app *app, const char *label, const char *uuid, kd_ui_job_fn fn, void *arg,
+                      void (*arg_free)(void *), kd_ui_job_after_fn after)
 {
     kd_err err;
     kd_err_clear(&err);
@@ -54,17 +54,17 @@ void kd_ui_job_run(kd_app *app, const char *label, const char *uuid, kd_ui_job_f
     uj->arg = arg;
     uj->job = kd_job_start(app->conn, label, uuid, fn, arg, arg_free, on_done, uj, &err);
     if (!uj->job) {
+        /* kd_job_start has freed arg already. */
         kd_app_status(app, true, "%s: %s", label, err.msg);
-        if (arg_free)
-            arg_free(arg);
         free(uj->label);
         free(uj);
-        return;
+        return NULL;
     }
     uj->next = app->jobs;
     app->jobs = uj;
     kd_loop_update_timer(app->tick_timer, 1000);
     kd_app_status(app, false, "%s: started", label);
+    return uj->job;
 }
 
 size_t kd_ui_job_status(kd_app *app, char *buf, size_t n)
