@@ -63,3 +63,11 @@ int kd_paths_mkdir_p(const char *dir)
     }
     return ret;
 }
+
+char *kd_paths_expand_home(const char *path)
+{
+    const char *home = getenv("HOME");
+    if (strncmp(path, "~/", 2) == 0 && home && *home)
+        return kd_asprintf("%s/%s", home, path + 2);
+    return kd_strdup(path);
+}
