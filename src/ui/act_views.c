@@ -283,6 +283,22 @@ static void act_audit(kd_app *app, int argc, char **argv)
     kd_buf_free(&b);
 }
 
+/* Hosts open now but not saved are listed too, after the saved ones. */
+static void add_open_hosts(kd_app *app)
+{
+    for (size_t i = 0; i < kd_hosts_count(app); i++) {
+        const char *uri = kd_conn_host(i == 0 ? app->conn : app->hosts[i - 1])->uri;
+        bool saved = false;
+        for (size_t k = 0; k < app->nconns && !saved; k++)
+            saved = strcmp(app->conns[k].uri, uri) == 0;
+        if (saved)
+            continue;
+        app->conns = kd_realloc(app->conns, (app->nconns + 1) * sizeof(*app->conns));
+        app->conns[app->nconns].name = kd_strdup(KD_CONN_UNSAVED);
+        app->conns[app->nconns++].uri = kd_strdup(uri);
+    }
+}
+
 static void load_conns(kd_app *app)
 {
     kd_err err;
@@ -292,6 +308,7 @@ static void load_conns(kd_app *app)
     app->nconns = 0;
     if (kd_store_list_conns(app->store, &app->conns, &app->nconns, &err) < 0)
         kd_app_status(app, true, "saved connections: %s", err.msg);
+    add_open_hosts(app);
     if (app->conns_sel >= app->nconns)
         app->conns_sel = app->nconns ? app->nconns - 1 : 0;
     app->dirty_full = true;

@@ -37,11 +37,6 @@ static void move_by(kd_app *app, long delta)
         app->help_top = (int)top;
         break;
     }
-    case KD_VIEW_TEXT: {
-        size_t vis = app->rows > 3 ? (size_t)app->rows - 3 : 1;
-        clamp_move(&app->text_top, app->text_n > vis ? app->text_n - vis + 1 : 1, delta);
-        break;
-    }
     case KD_VIEW_CONNS:
         clamp_move(&app->conns_sel, app->nconns, delta);
         break;
@@ -58,12 +53,7 @@ static void move_by(kd_app *app, long delta)
         break;
     }
     case KD_VIEW_LIST:
-        if (app->norder == 0)
-            return;
-        clamp_move(&app->sel, app->norder, delta);
-        memcpy(app->sel_uuid, kd_conn_domain_at(app->conn, app->order[app->sel])->uuid,
-               sizeof(app->sel_uuid));
-        kd_view_list_rebuild(app);
+        kd_view_list_move(app, delta);
         return;
     }
     app->dirty_full = true;
@@ -121,9 +111,15 @@ static void act_quit(kd_app *app, int argc, char **argv)
     kd_dialog_confirm(app, &spec);
 }
 
+/* Where leaving a view goes: the screen it was opened from, else the list. */
+static kd_view below(const kd_app *app)
+{
+    return app->nscreens ? KD_VIEW_SCREEN : KD_VIEW_LIST;
+}
+
 static void act_help(kd_app *app, int argc, char **argv)
 {
-    kd_app_set_view(app, app->view == KD_VIEW_HELP ? KD_VIEW_LIST : KD_VIEW_HELP);
+    kd_app_set_view(app, app->view == KD_VIEW_HELP ? below(app) : KD_VIEW_HELP);
     app->help_top = 0;
 }
 
@@ -133,7 +129,7 @@ static void act_back(kd_app *app, int argc, char **argv)
         kd_screen_close(app);
         return;
     }
-    kd_app_set_view(app, KD_VIEW_LIST);
+    kd_app_set_view(app, below(app));
 }
 
 static void act_redraw(kd_app *app, int argc, char **argv)
@@ -214,6 +210,7 @@ static const struct {
     {kd_actions_wizard, &kd_actions_wizard_count},
     {kd_actions_hwedit, &kd_actions_hwedit_count},
     {kd_actions_vnc, &kd_actions_vnc_count},
+    {kd_actions_pager, &kd_actions_pager_count},
 };
 
 size_t kd_action_count(void)

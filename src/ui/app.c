@@ -90,10 +90,15 @@ static void start_ticking(kd_app *app)
         kd_loop_update_timer(app->tick_timer, 1000);
 }
 
-static void on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, void *opaque)
+void kd_app_on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, void *opaque)
 {
     kd_app *app = opaque;
     const kd_host_info *h = kd_conn_host(conn);
+    if (conn != app->conn) {
+        /* A further host: only the grouped list shows it. */
+        kd_hosts_changed(app, conn, ev);
+        return;
+    }
     switch (ev) {
     case KD_CONN_EV_DISCONNECTED:
         kd_app_status(app, true, "disconnected from %s, retrying", h->uri);
@@ -122,6 +127,11 @@ static void on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, voi
 
 int kd_app_connect(kd_app *app, const char *uri)
 {
+    kd_conn *open = uri ? kd_hosts_find(app, uri) : NULL;
+    if (open) {
+        kd_hosts_use(app, open);
+        return 0;
+    }
     kd_err err;
     kd_err_clear(&err);
     kd_conn *c = kd_conn_open(uri, app->readonly, &err);
@@ -133,7 +143,8 @@ int kd_app_connect(kd_app *app, const char *uri)
         kd_app_dirty_all(app);
         return -1;
     }
-    kd_conn_free(app->conn);
+    /* The host we had stays open among the others (see hosts.c). */
+    kd_hosts_keep(app, app->conn);
     app->conn = c;
     app->offline = false;
     app->sel = 0;
@@ -143,7 +154,7 @@ int kd_app_connect(kd_app *app, const char *uri)
     free(app->marks);
     app->marks = NULL;
     app->nmarks = 0;
-    kd_conn_set_listener(c, on_conn_event, app);
+    kd_conn_set_listener(c, kd_app_on_conn_event, app);
     kd_view_list_load_tags(app);
     kd_view_list_rebuild(app);
     kd_stats_ui_reset(app);
@@ -159,9 +170,9 @@ int kd_app_connect(kd_app *app, const char *uri)
 static kd_ctx current_ctx(const kd_app *app)
 {
     static const kd_ctx by_view[] = {
-        [KD_VIEW_LIST] = KD_CTX_LIST,   [KD_VIEW_HELP] = KD_CTX_HELP,
-        [KD_VIEW_TEXT] = KD_CTX_TEXT,   [KD_VIEW_CONNS] = KD_CTX_CONNS,
-        [KD_VIEW_STATS] = KD_CTX_STATS, [KD_VIEW_CONSOLE] = KD_CTX_CONSOLE,
+        [KD_VIEW_LIST] = KD_CTX_LIST,       [KD_VIEW_HELP] = KD_CTX_HELP,
+        [KD_VIEW_CONNS] = KD_CTX_CONNS,     [KD_VIEW_STATS] = KD_CTX_STATS,
+        [KD_VIEW_CONSOLE] = KD_CTX_CONSOLE,
     };
     if (app->view == KD_VIEW_LIST && app->offline)
         return KD_CTX_OFFLINE;
@@ -333,8 +344,6 @@ static void draw_full_view(kd_app *app)
         return;
     if (app->view == KD_VIEW_HELP)
         kd_view_help_draw(app);
-    else if (app->view == KD_VIEW_TEXT)
-        kd_view_text_draw(app);
     else if (app->view == KD_VIEW_CONNS)
         kd_view_conns_draw(app);
     else if (app->view == KD_VIEW_STATS)
@@ -444,13 +453,13 @@ static void app_free(kd_app *app)
     kd_dialog_free(app->dialog);
     kd_form_close_all(app);
     free_windows(app);
+    kd_hosts_free(app);
     kd_conn_free(app->conn);
     kd_store_free(app->store);
     kd_keymap_free(app->keymap);
     kd_theme_clear(&app->theme);
     kd_dom_details_free(app->details);
     kd_view_details_free_graphs(app);
-    kd_view_text_free(app);
     kd_saved_conns_free(app->conns, app->nconns);
     for (size_t i = 0; i < app->ntags; i++)
         free(app->tags[i].tags);

@@ -34,7 +34,6 @@ typedef struct {
 typedef enum {
     KD_VIEW_LIST,
     KD_VIEW_HELP,
-    KD_VIEW_TEXT,
     KD_VIEW_CONNS,
     KD_VIEW_STATS,
     KD_VIEW_CONSOLE,
@@ -99,6 +98,12 @@ typedef struct {
 
 typedef struct kd_ui_job kd_ui_job;
 
+/* A row of the list grouped by host: a domain of conn, or (dom SIZE_MAX) conn's heading. */
+typedef struct {
+    kd_conn *conn;
+    size_t dom;
+} kd_host_row;
+
 struct kd_app {
     kd_conn *conn;
     char *uri; /* what the user asked for; NULL for libvirt's default */
@@ -144,18 +149,21 @@ struct kd_app {
 
     int help_top;
 
-    /* The text view: dumpxml, the audit log. */
-    char *text_title;
-    char **text_lines;
-    size_t text_n;
-    size_t text_top;
-
     /* The connections view. */
     kd_saved_conn *conns;
     size_t nconns;
     size_t conns_sel;
 
     kd_ui_job *jobs;
+
+    /* Several hosts (hosts.c): the open connections besides conn, which is the one actions
+     * use. Grouped, the list shows every host's domains in rows (sel and top index them),
+     * and selecting a domain makes its host conn. */
+    kd_conn **hosts;
+    size_t nhosts;
+    bool group_hosts;
+    kd_host_row *grows;
+    size_t ngrows;
 
     /* Screens modules add, the shown one on top. */
     kd_screen screens[KD_SCREEN_DEPTH];
@@ -230,8 +238,10 @@ char **kd_app_complete(kd_app *app, const char *line, size_t *word_start);
 /* Jobs on worker threads, as the UI tracks them (ui_job.c) */
 typedef int (*kd_ui_job_fn)(kd_conn *conn, void *arg, kd_err *err);
 typedef void (*kd_ui_job_after_fn)(kd_app *app, int result, const kd_err *err, void *arg);
-void kd_ui_job_run(kd_app *app, const char *label, const char *uuid, kd_ui_job_fn fn, void *arg,
-                   void (*arg_free)(void *), kd_ui_job_after_fn after);
+/* Returns the job (for kd_job_set_cancel), or NULL with a status message when it could not
+ * start (arg has been freed then). */
+struct kd_job *kd_ui_job_run(kd_app *app, const char *label, const char *uuid, kd_ui_job_fn fn,
+                             void *arg, void (*arg_free)(void *), kd_ui_job_after_fn after);
 void kd_ui_job_cancel_all(kd_app *app);
 size_t kd_ui_job_status(kd_app *app, char *buf, size_t n);
 void kd_ui_jobs_free(kd_app *app);
@@ -311,20 +321,50 @@ extern const kd_action kd_actions_wizard[];
 extern const size_t kd_actions_wizard_count;
 extern const kd_action kd_actions_hwedit[];
 extern const size_t kd_actions_hwedit_count;
+extern const kd_action kd_actions_pager[];
+extern const size_t kd_actions_pager_count;
 extern const kd_action kd_actions_vnc[];
 extern const size_t kd_actions_vnc_count;
 /* Their default key bindings (keymap text, as kd_keymap_default_text). */
 extern const char kd_keys_storage[], kd_keys_network[], kd_keys_snapshot[], kd_keys_host[],
     kd_keys_migrate[], kd_keys_wizard[], kd_keys_hwedit[], kd_keys_vnc[];
 
+/* Several hosts (hosts.c) */
+/* The name the connections view gives an open host that is not saved. */
+#define KD_CONN_UNSAVED "(open, not saved)"
+void kd_app_on_conn_event(kd_conn *conn, kd_conn_event ev, const char *uuid, void *opaque);
+/* The open host (current or further) whose URI is uri, else NULL. */
+kd_conn *kd_hosts_find(const kd_app *app, const char *uri);
+/* c (NULL: nothing) joins the further hosts. */
+void kd_hosts_keep(kd_app *app, kd_conn *c);
+/* Make an open host the current one: the list, and the actions, are its. */
+void kd_hosts_use(kd_app *app, kd_conn *c);
+/* The open host for uri, opening it as a further host (not made current) if needed. */
+kd_conn *kd_hosts_open(kd_app *app, const char *uri, kd_err *err);
+/* Close a further host, after its jobs have finished. */
+void kd_hosts_close(kd_app *app, kd_conn *c);
+void kd_hosts_changed(kd_app *app, kd_conn *c, kd_conn_event ev);
+/* Swap an open host in as conn, without rebuilding the list (the grouped list does that). */
+void kd_hosts_set_current(kd_app *app, kd_conn *c);
+/* Fill app->grows: every open host's heading, then its domains as the list shows them. */
+void kd_hosts_build_rows(kd_app *app, kd_tags_fn tags);
+/* The host after the current one (in the order of their URIs). */
+kd_conn *kd_hosts_next(const kd_app *app);
+void kd_hosts_free(kd_app *app);
+/* Every open host, the current one included. */
+size_t kd_hosts_count(const kd_app *app);
+/* A running migration's progress for the status line (act_migrate.c); 0 when none runs. */
+size_t kd_migrate_ui_status(kd_app *app, char *buf, size_t n);
+
 /* Views */
 void kd_view_list_rebuild(kd_app *app);
+/* Move the list's selection (cursor.* actions), over headings when grouped by host. */
+void kd_view_list_move(kd_app *app, long delta);
 void kd_view_list_draw(kd_app *app);
 void kd_view_header_draw(kd_app *app);
 void kd_view_status_draw(kd_app *app);
 void kd_view_help_draw(kd_app *app);
 void kd_view_offline_draw(kd_app *app);
-void kd_view_text_draw(kd_app *app);
 void kd_view_conns_draw(kd_app *app);
 void kd_view_details_draw(kd_app *app, WINDOW *w, int y, int height);
 int kd_view_list_rows(const kd_app *app);
@@ -337,7 +377,6 @@ void kd_view_details_refresh(kd_app *app);
 void kd_view_details_free_graphs(kd_app *app);
 /* Open the text view on text split into lines; takes neither argument. */
 void kd_view_text_open(kd_app *app, const char *title, const char *text);
-void kd_view_text_free(kd_app *app);
 
 /* Screen */
 void kd_app_status(kd_app *app, bool error, const char *fmt, ...)

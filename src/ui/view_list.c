@@ -2,6 +2,7 @@
 #include "ui/app.h"
 #include "ui/graph.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,30 @@ int kd_view_list_rows(const kd_app *app)
     return r > 1 ? r : 1;
 }
 
+static bool grouped(const kd_app *app)
+{
+    return app->group_hosts && app->conn;
+}
+
+static size_t row_count(const kd_app *app)
+{
+    return grouped(app) ? app->ngrows : app->norder;
+}
+
+/* The domain on a row; NULL for a host's heading. */
+static const kd_domain *row_domain(const kd_app *app, size_t i)
+{
+    if (!grouped(app))
+        return kd_conn_domain_at(app->conn, app->order[i]);
+    const kd_host_row *r = &app->grows[i];
+    return r->dom == SIZE_MAX ? NULL : kd_conn_domain_at(r->conn, r->dom);
+}
+
 const kd_domain *kd_view_list_selected(const kd_app *app)
 {
-    if (!app->conn || app->norder == 0 || app->sel >= app->norder)
+    if (!app->conn || app->sel >= row_count(app))
         return NULL;
-    return kd_conn_domain_at(app->conn, app->order[app->sel]);
+    return row_domain(app, app->sel);
 }
 
 bool kd_view_list_marked(const kd_app *app, const char *uuid)
@@ -124,12 +144,66 @@ static void keep_selection_visible(kd_app *app)
         app->top = app->sel;
     if (app->sel >= app->top + rows)
         app->top = app->sel - rows + 1;
-    if (app->top + rows > app->norder)
-        app->top = app->norder > rows ? app->norder - rows : 0;
+    if (app->top + rows > row_count(app))
+        app->top = row_count(app) > rows ? row_count(app) - rows : 0;
+}
+
+/* Grouped: the row of the selected domain of the current host, else the nearest domain row
+ * from the same row number; its host becomes the current one. */
+static void follow_grouped(kd_app *app)
+{
+    size_t n = app->ngrows, sel = n && app->sel >= n ? n - 1 : app->sel;
+    for (size_t i = 0; i < n; i++) {
+        const kd_domain *d = row_domain(app, i);
+        /* No selection yet (a host just shown): its first domain. */
+        if (d && app->grows[i].conn == app->conn &&
+            (!app->sel_uuid[0] || strcmp(d->uuid, app->sel_uuid) == 0)) {
+            sel = i;
+            break;
+        }
+    }
+    while (sel + 1 < n && !row_domain(app, sel))
+        sel++;
+    while (sel > 0 && !row_domain(app, sel))
+        sel--;
+    app->sel = sel;
+    const kd_domain *d = n ? row_domain(app, sel) : NULL;
+    if (d) {
+        memcpy(app->sel_uuid, d->uuid, sizeof(app->sel_uuid));
+        if (app->grows[sel].conn != app->conn)
+            kd_hosts_set_current(app, app->grows[sel].conn);
+    }
+}
+
+void kd_view_list_move(kd_app *app, long delta)
+{
+    size_t n = row_count(app);
+    if (n == 0)
+        return;
+    long s = (long)app->sel + delta;
+    s = s < 0 ? 0 : s >= (long)n ? (long)n - 1 : s;
+    /* Headings are not selectable: go on in the same direction, else back. */
+    while (!row_domain(app, (size_t)s) && s + (delta < 0 ? -1 : 1) >= 0 &&
+           s + (delta < 0 ? -1 : 1) < (long)n)
+        s += delta < 0 ? -1 : 1;
+    while (!row_domain(app, (size_t)s) && s + 1 < (long)n)
+        s++;
+    app->sel = (size_t)s;
+    const kd_domain *d = row_domain(app, app->sel);
+    if (!d)
+        return;
+    memcpy(app->sel_uuid, d->uuid, sizeof(app->sel_uuid));
+    if (grouped(app) && app->grows[app->sel].conn != app->conn)
+        kd_hosts_set_current(app, app->grows[app->sel].conn);
+    kd_view_list_rebuild(app);
 }
 
 void kd_view_list_rebuild(kd_app *app)
 {
+    if (grouped(app)) {
+        kd_hosts_build_rows(app, tags_of);
+        follow_grouped(app);
+    }
     size_t n = app->conn ? kd_conn_domain_count(app->conn) : 0;
     free(app->order);
     app->order = kd_calloc(n ? n : 1, sizeof(size_t));
@@ -137,6 +211,11 @@ void kd_view_list_rebuild(kd_app *app)
     if (n) {
         kd_list_query q = {app->sort, app->sort_reverse, app->filter, tags_of, app};
         app->norder = kd_listmodel_build(kd_conn_domain_at(app->conn, 0), n, &q, app->order);
+    }
+    if (grouped(app)) {
+        keep_selection_visible(app);
+        app->dirty_list = true;
+        return;
     }
     /* Follow the selected domain by UUID; if it went away, keep the row number. */
     size_t m = app->norder;
@@ -172,11 +251,12 @@ static void right(WINDOW *w, int y, int x, int width, const char *s)
     kd_draw_text(w, y, x + (width - len > 0 ? width - len : 0), width, s);
 }
 
-static void draw_row(kd_app *app, const columns *c, int y, const kd_domain *d, bool selected)
+static void draw_row(kd_app *app, const columns *c, int y, const kd_domain *d, bool selected,
+                     const kd_conn *conn)
 {
     WINDOW *w = app->w_list;
     char id[16], vcpu[16], mem[32];
-    bool alive = kd_conn_alive(app->conn);
+    bool alive = kd_conn_alive(conn);
     unsigned long attr = kd_theme_attr(selected ? KD_SLOT_LIST_SELECTED : KD_SLOT_NORMAL);
     if (!alive)
         attr |= A_DIM;
@@ -214,6 +294,22 @@ static void draw_row(kd_app *app, const columns *c, int y, const kd_domain *d, b
         kd_draw_text(w, y, c->tags_x, c->tags_w - 1, tags);
 }
 
+static void draw_host_heading(kd_app *app, int y, const kd_conn *conn)
+{
+    const kd_host_info *h = kd_conn_host(conn);
+    char line[512];
+    size_t shown = 0;
+    for (size_t i = 0; i < app->ngrows; i++)
+        shown += app->grows[i].conn == conn && app->grows[i].dom != SIZE_MAX;
+    snprintf(line, sizeof(line), "%s %s  %s  (%zu domain%s%s)%s", conn == app->conn ? ">" : "-",
+             h->hostname, h->uri, shown, shown == 1 ? "" : "s", app->filter ? " shown" : "",
+             kd_conn_alive(conn) ? "" : "  DISCONNECTED");
+    wattrset(app->w_list, (int)kd_theme_attr(KD_SLOT_HEADER));
+    kd_draw_fill(app->w_list, y, 0, app->cols);
+    kd_draw_text(app->w_list, y, 1, app->cols - 2, line);
+    wattrset(app->w_list, (int)kd_theme_attr(KD_SLOT_NORMAL));
+}
+
 static void heading(kd_app *app, const columns *c, int x, int width, const char *label,
                     kd_sort_key key)
 {
@@ -248,14 +344,19 @@ void kd_view_list_draw(kd_app *app)
     if (c.tags_w)
         heading(app, &c, c.tags_x, c.tags_w - 1, "TAGS", KD_SORT_TAGS);
     wattrset(w, (int)kd_theme_attr(KD_SLOT_NORMAL));
-    if (app->norder == 0) {
+    if (row_count(app) == 0) {
         const char *msg = app->filter ? "No domain matches the filter (Esc clears it)."
                                       : "No domains on this host.";
         kd_draw_text(w, 2, 2, app->cols - 4, msg);
     }
-    for (int r = 0; r < rows && app->top + (size_t)r < app->norder; r++) {
+    for (int r = 0; r < rows && app->top + (size_t)r < row_count(app); r++) {
         size_t i = app->top + (size_t)r;
-        draw_row(app, &c, r + 1, kd_conn_domain_at(app->conn, app->order[i]), i == app->sel);
+        const kd_domain *d = row_domain(app, i);
+        const kd_conn *conn = grouped(app) ? app->grows[i].conn : app->conn;
+        if (d)
+            draw_row(app, &c, r + 1, d, i == app->sel, conn);
+        else
+            draw_host_heading(app, r + 1, conn);
     }
     if (app->show_details) {
         int y = list_height(app);
@@ -274,6 +375,10 @@ static void header_state(kd_app *app, char *line, size_t n)
     unsigned other = (unsigned)total - running - paused - off;
     int w = snprintf(line, n, "%zu domain%s: %u running, %u paused, %u shut off, %u other", total,
                      total == 1 ? "" : "s", running, paused, off, other);
+    size_t hosts = kd_hosts_count(app);
+    if (hosts > 1 && w > 0 && (size_t)w < n)
+        w += snprintf(line + w, n - (size_t)w, "  |  %zu hosts%s", hosts,
+                      app->group_hosts ? ", grouped" : " (Tab switches, = groups)");
     if (w > 0 && (size_t)w < n && app->filter)
         snprintf(line + w, n - (size_t)w, "  |  filter: %s (%zu shown)", app->filter, app->norder);
     else if (w > 0 && (size_t)w < n && app->nmarks)
@@ -319,7 +424,8 @@ void kd_view_status_draw(kd_app *app)
     char jobs[256];
     werase(w);
     const char *text = app->status;
-    if (!app->status_error && kd_ui_job_status(app, jobs, sizeof(jobs)) > 0)
+    if (!app->status_error && (kd_migrate_ui_status(app, jobs, sizeof(jobs)) > 0 ||
+                               kd_ui_job_status(app, jobs, sizeof(jobs)) > 0))
         text = jobs;
     wattrset(w, (int)kd_theme_attr(app->status_error ? KD_SLOT_STATUS_ERROR : KD_SLOT_STATUS));
     kd_draw_fill(w, 0, 0, app->cols);
