@@ -19,16 +19,20 @@ static int have_tio;
 static char restore_seq[256];
 static size_t restore_len;
 
-static void add_cap(const char *cap)
+static void add_raw(const char *s)
 {
-    char *s = tigetstr(cap);
-    if (!s || s == (char *)-1)
-        return;
     size_t n = strlen(s);
     if (restore_len + n >= sizeof(restore_seq))
         return;
     memcpy(restore_seq + restore_len, s, n);
     restore_len += n;
+}
+
+static void add_cap(const char *cap)
+{
+    char *s = tigetstr(cap);
+    if (s && s != (char *)-1)
+        add_raw(s);
 }
 
 static void on_signal(int sig)
@@ -111,6 +115,8 @@ int kd_term_open(kd_err *err)
     add_cap("cnorm");
     add_cap("rmkx");
     add_cap("rmcup");
+    /* The graphical console turns mouse reporting on; a crash must not leave it on. */
+    add_raw("\033[?1003l\033[?1006l\033[?1000l");
     install_handlers();
     /* Read keys from stdscr without it ever painting over the views. */
     refresh();
