@@ -1,3 +1,4 @@
+#include "console/screen_text.h"
 #include "core/err.h"
 #include "core/uri.h"
 #include "stats/batch.h"
@@ -48,6 +49,10 @@ static void usage(FILE *out)
             "                      (node_exporter's textfile format)\n"
             "  -n, -d, --csv, --json and --prometheus work only with --batch for now.\n"
             "\n"
+            "      --screen-text=DOMAIN\n"
+            "                      print the text on DOMAIN's VNC screen (VGA text mode or a\n"
+            "                      framebuffer console) and exit; 3 when it shows a picture\n"
+            "\n"
             "Keys: press ? inside kvmdeck for the full list; q quits.\n"
             "Themes are read from $XDG_CONFIG_HOME/kvmdeck/themes and\n"
             "%s.\n"
@@ -88,6 +93,7 @@ typedef struct {
     const char *uri_opt;
     bool batch_mode;
     const char *batch_only; /* the first option given that needs --batch */
+    const char *screen_text;
 } cli;
 
 typedef int (*opt_fn)(cli *c, const char *arg);
@@ -177,7 +183,13 @@ static int opt_prometheus(cli *c, const char *arg)
     return GO_ON;
 }
 
-enum { OPT_THEME = 256, OPT_CSV, OPT_JSON, OPT_STREAM, OPT_PROMETHEUS };
+static int opt_screen_text(cli *c, const char *arg)
+{
+    c->screen_text = arg;
+    return GO_ON;
+}
+
+enum { OPT_THEME = 256, OPT_CSV, OPT_JSON, OPT_STREAM, OPT_PROMETHEUS, OPT_SCREEN_TEXT };
 
 static const struct option longopts[] = {
     {"connect", required_argument, NULL, 'c'},
@@ -192,6 +204,7 @@ static const struct option longopts[] = {
     {"json", optional_argument, NULL, OPT_JSON},
     {"stream", no_argument, NULL, OPT_STREAM},
     {"prometheus", required_argument, NULL, OPT_PROMETHEUS},
+    {"screen-text", required_argument, NULL, OPT_SCREEN_TEXT},
     {NULL, 0, NULL, 0},
 };
 
@@ -200,12 +213,19 @@ static const struct {
     opt_fn fn;
     const char *batch_only; /* the option's name when it needs --batch, else NULL */
 } handlers[] = {
-    {'c', opt_connect, NULL},       {'r', opt_readonly, NULL},
-    {OPT_THEME, opt_theme, NULL},   {'h', opt_help, NULL},
-    {'V', opt_version, NULL},       {'b', opt_batch, NULL},
-    {OPT_STREAM, opt_stream, NULL}, {'n', opt_iterations, "--iterations"},
-    {'d', opt_delay, "--delay"},    {OPT_CSV, opt_csv, "--csv"},
-    {OPT_JSON, opt_json, "--json"}, {OPT_PROMETHEUS, opt_prometheus, "--prometheus"},
+    {'c', opt_connect, NULL},
+    {'r', opt_readonly, NULL},
+    {OPT_THEME, opt_theme, NULL},
+    {'h', opt_help, NULL},
+    {'V', opt_version, NULL},
+    {'b', opt_batch, NULL},
+    {OPT_STREAM, opt_stream, NULL},
+    {'n', opt_iterations, "--iterations"},
+    {'d', opt_delay, "--delay"},
+    {OPT_CSV, opt_csv, "--csv"},
+    {OPT_JSON, opt_json, "--json"},
+    {OPT_PROMETHEUS, opt_prometheus, "--prometheus"},
+    {OPT_SCREEN_TEXT, opt_screen_text, NULL},
 };
 
 /* GO_ON when every option was read, else the status to exit with. */
@@ -246,6 +266,17 @@ static int run_batch(cli *c)
     return status;
 }
 
+static int run_screen_text(cli *c)
+{
+    kd_err err;
+    kd_err_clear(&err);
+    kd_screen_text_opts o = {.uri = c->ui.uri, .domain = c->screen_text};
+    int status = kd_screen_text_run(&o, stdout, &err);
+    if (status != 0)
+        fprintf(stderr, "kvmdeck: %s\n", err.msg);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     cli c = {.ui = {.themes_dir = KD_THEMEDIR}};
@@ -260,6 +291,8 @@ int main(int argc, char **argv)
     c.ui.uri = kd_uri_choose(c.uri_opt, getenv("LIBVIRT_DEFAULT_URI"));
     if (c.batch_mode)
         return run_batch(&c);
+    if (c.screen_text)
+        return run_screen_text(&c);
     if (c.ui.theme && kd_ui_check_theme(c.ui.theme, c.ui.themes_dir, &err) < 0) {
         fprintf(stderr, "kvmdeck: %s\n", err.msg);
         return 2;
