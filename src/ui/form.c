@@ -28,6 +28,7 @@ struct kd_form {
     char *title;
     char *message;
     char *submit;
+    char *cancel;
     char *error; /* about the whole form */
     field *f;
     size_t n;
@@ -97,6 +98,7 @@ static void form_free(kd_form *f)
     free(f->title);
     free(f->message);
     free(f->submit);
+    free(f->cancel);
     free(f->error);
     free(f);
 }
@@ -203,6 +205,7 @@ kd_form *kd_form_open(kd_app *app, const kd_form_spec *spec)
     f->title = dup0(spec->title);
     f->message = spec->message ? kd_strdup(spec->message) : NULL;
     f->submit = dup0(spec->submit ? spec->submit : "OK");
+    f->cancel = dup0(spec->cancel ? spec->cancel : "cancel");
     f->n = spec->nfields;
     f->f = kd_calloc(f->n ? f->n : 1, sizeof(*f->f));
     for (size_t i = 0; i < f->n; i++) {
@@ -695,8 +698,10 @@ static void form_draw(kd_app *app, kd_form *f)
     wattrset(w, (attr_t)kd_theme_attr(f->focus >= f->n ? KD_SLOT_LIST_SELECTED : KD_SLOT_DIALOG));
     int bx = kd_draw_text(w, height - 2, 2, inner, btn);
     wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
-    kd_draw_text(w, height - 2, 2 + bx + 2, inner - bx - 2,
-                 "Tab/arrows move  Space/</> choose  C-s submit  Esc cancel");
+    char keys[128];
+    snprintf(keys, sizeof(keys), "Tab/arrows move  Space/</> choose  C-s submit  Esc %s",
+             f->cancel);
+    kd_draw_text(w, height - 2, 2 + bx + 2, inner - bx - 2, keys);
     if (cur_y >= 0) {
         wmove(w, cur_y, cur_x);
         curs_set(1);

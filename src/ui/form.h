@@ -55,6 +55,7 @@ typedef struct {
     const kd_field_spec *fields;
     size_t nfields;
     const char *submit; /* the submit button's label ("Create"); NULL: "OK" */
+    const char *cancel; /* what Esc does, for the hint ("back"); NULL: "cancel" */
     kd_form_check_fn check;
     kd_form_changed_fn changed;
     kd_form_done_fn done;
