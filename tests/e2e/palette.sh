@@ -39,15 +39,15 @@ wait_status "resume web1: done"
 kd_ok ":resume web1 resumes web1"
 
 # Several candidates: the common prefix stays, the choices are listed.
-palette s
+palette un
 kd_tmux_keys Tab
-# (They are sorted; a long list runs off the right edge.)
-kd_tmux_wait_regex '^ *save +shutdown +(.* )?start( |$)'
-wait_last '^:s$'
-kd_ok "an ambiguous Tab lists the candidates (save shutdown ... start ...)"
+# (They are sorted.)
+kd_tmux_wait_regex '^ *undefine +untag( |$)'
+wait_last '^:un$'
+kd_ok "an ambiguous Tab lists the candidates (undefine untag)"
 kd_tmux_keys Escape
 wait_last '^ [^:]'
-wait_gone_re '^ *save +shutdown '
+wait_gone_re '^ *undefine +untag'
 kd_ok "Esc closes the palette and its candidates"
 
 # The odd name comes back quoted, and the quoted line names that very domain.
