@@ -4,11 +4,12 @@
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
-libncurses-dev ncurses-term libvirt-dev libvncserver-dev libsqlite3-dev
+libncurses-dev ncurses-term libvirt-dev libvncserver-dev zlib1g-dev libsqlite3-dev
 libxml2-dev libvterm-dev libcmocka-dev
 libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 dnsmasq-base busybox-static cpio gzip seabios tmux
-clang libclang-rt-14-dev python3 valgrind"
+clang libclang-rt-14-dev python3 valgrind libcaca-dev
+osinfo-db"
 
 missing=""
 for p in $PKGS; do
