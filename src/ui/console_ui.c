@@ -43,7 +43,9 @@ static void console_status(kd_console *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->status, sizeof(c->status), fmt, ap);
     va_end(ap);
-    if (c->app->console == c)
+    /* Elsewhere the status line belongs to what the user did there (a snapshot's result
+     * must not give way to a console reattaching behind it). */
+    if (c->app->console == c && c->app->view == KD_VIEW_CONSOLE)
         kd_app_status(c->app, false, "%s", c->status);
     c->app->dirty_full = true;
 }
