@@ -138,12 +138,30 @@ static char *storage_text(const kd_domspec *s)
     return s->stor == KD_STOR_EXISTING ? kd_asprintf("existing %s", s->disk) : kd_strdup("none");
 }
 
+static void add_xml(kd_wiz *w)
+{
+    add_line(w, kd_asprintf("Domain XML%s:", w->customized ? " (customized)" : ""));
+    char *copy = kd_strdup(w->xml), *cur = copy, *line;
+    while ((line = kd_str_next_line(&cur)))
+        add_line(w, kd_strdup(line));
+    free(copy);
+}
+
 static void summarize(kd_wiz *w)
 {
     const kd_domspec *s = w->spec;
     free_lines(w);
     const kd_osvariant *os = kd_wiz_os_find(w, s->os);
     const char *type = *s->virt_type ? s->virt_type : w->caps->virt_type;
+    if (w->customized) {
+        /* The answers no longer describe the domain: the XML does. */
+        add_line(w, kd_asprintf("Name      %s", s->name));
+        add_line(w, kd_strdup("Customized in the hardware editor: Finish defines the XML below"));
+        add_line(w, kd_strdup("(and creates the new volume the answers asked for)."));
+        add_line(w, kd_strdup(""));
+        add_xml(w);
+        return;
+    }
     add_line(w, kd_asprintf("Name      %s", s->name));
     char *src = source_text(s);
     add_line(w, kd_asprintf("Install   %s", src));
@@ -162,11 +180,7 @@ static void summarize(kd_wiz *w)
     add_line(w, kd_asprintf("Type      %s%s", type,
                             kd_str_eq(type, "qemu") ? " (QEMU emulation, no KVM: slow)" : ""));
     add_line(w, kd_strdup(""));
-    add_line(w, kd_asprintf("Domain XML%s:", w->customized ? " (customized)" : ""));
-    char *copy = kd_strdup(w->xml), *cur = copy, *line;
-    while ((line = kd_str_next_line(&cur)))
-        add_line(w, kd_strdup(line));
-    free(copy);
+    add_xml(w);
 }
 
 static void summary_draw(kd_app *app, WINDOW *win)

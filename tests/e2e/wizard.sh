@@ -131,6 +131,21 @@ kd_tmux_wait "New domain: summary"
 kd_tmux_wait "Name      e2e-wiz"
 kd_ok "customize opens the hardware editor and comes back to the summary"
 
+# A change made there is what Finish defines, and the summary says so.
+kd_tmux_keys c
+kd_tmux_wait_gone "New domain: summary"
+kd_tmux_keys j Enter
+kd_tmux_wait "Maximum memory"
+kd_tmux_keys C-u
+kd_tmux_literal "300M"
+kd_tmux_keys C-s
+kd_tmux_wait_regex "Memory +300 MiB"
+kd_tmux_keys q
+kd_tmux_wait "Customized in the hardware editor"
+kd_tmux_wait "Domain XML (customized)"
+kd_tmux_wait_regex ">307200</(memory|currentMemory)>"
+kd_ok "a customized memory size replaces the answers in the summary"
+
 kd_tmux_keys s
 kd_tmux_wait "Save as preset"
 kd_tmux_keys C-u
