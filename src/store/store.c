@@ -605,6 +605,30 @@ int kd_store_get_tags(kd_store *st, const char *uri, const char *uuid, char ***t
     return 0;
 }
 
+typedef struct {
+    kd_store_tag_fn fn;
+    void *opaque;
+} tag_walk;
+
+static void walk_tag(sqlite3_stmt *stmt, void *ctx)
+{
+    tag_walk *w = ctx;
+    const char *uuid = (const char *)sqlite3_column_text(stmt, 0);
+    const char *tag = (const char *)sqlite3_column_text(stmt, 1);
+    if (uuid && tag)
+        w->fn(uuid, tag, w->opaque);
+}
+
+int kd_store_each_tag(kd_store *st, const char *uri, kd_store_tag_fn fn, void *opaque, kd_err *err)
+{
+    static const char what[] = "reading tags";
+    if (kd_store_require(what, "uri", uri, err) < 0)
+        return -1;
+    tag_walk w = {fn, opaque};
+    return run(st, what, "SELECT uuid, tag FROM tags WHERE uri = ? ORDER BY uuid, tag", &uri, 1,
+               walk_tag, &w, err);
+}
+
 /* ---- audit log ------------------------------------------------------------------------- */
 
 int kd_store_add_audit(kd_store *st, const char *uri, const char *domain, const char *action,

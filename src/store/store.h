@@ -42,6 +42,9 @@ void kd_saved_conns_free(kd_saved_conn *v, size_t n);
  * missing one are no-ops. */
 int kd_store_put_tag(kd_store *st, const char *uri, const char *uuid, const char *tag, kd_err *err);
 int kd_store_del_tag(kd_store *st, const char *uri, const char *uuid, const char *tag, kd_err *err);
+/* Every tag of a host's domains in one query, by domain UUID then tag. */
+typedef void (*kd_store_tag_fn)(const char *uuid, const char *tag, void *opaque);
+int kd_store_each_tag(kd_store *st, const char *uri, kd_store_tag_fn fn, void *opaque, kd_err *err);
 /* A domain's tags, sorted; a NULL-terminated vector (kd_strv_free). */
 int kd_store_get_tags(kd_store *st, const char *uri, const char *uuid, char ***tags, kd_err *err);
 

@@ -1,4 +1,5 @@
 #include "core/str.h"
+#include "core/utf8.h"
 #include "ui/app.h"
 #include "ui/graph.h"
 
@@ -102,6 +103,25 @@ const char *kd_view_list_tags(const kd_app *app, const char *uuid)
     return e ? e->tags : NULL;
 }
 
+/* Rows come by UUID then tag: a UUID like the last entry's adds to it. */
+static void add_tag(const char *uuid, const char *tag, void *opaque)
+{
+    kd_app *app = opaque;
+    kd_tag_entry *last = app->ntags ? &app->tags[app->ntags - 1] : NULL;
+    if (last && strcmp(last->uuid, uuid) == 0) {
+        char *joined = kd_asprintf("%s,%s", last->tags, tag);
+        free(last->tags);
+        last->tags = joined;
+        return;
+    }
+    if (strlen(uuid) >= sizeof(last->uuid))
+        return; /* not a UUID this list can show */
+    app->tags = kd_realloc(app->tags, (app->ntags + 1) * sizeof(kd_tag_entry));
+    kd_tag_entry *e = &app->tags[app->ntags++];
+    snprintf(e->uuid, sizeof(e->uuid), "%s", uuid);
+    e->tags = kd_strdup(tag);
+}
+
 void kd_view_list_load_tags(kd_app *app)
 {
     for (size_t i = 0; i < app->ntags; i++)
@@ -111,25 +131,10 @@ void kd_view_list_load_tags(kd_app *app)
     app->ntags = 0;
     if (!app->conn || !app->store)
         return;
-    const char *uri = kd_conn_host(app->conn)->uri;
-    size_t n = kd_conn_domain_count(app->conn);
-    app->tags = kd_calloc(n ? n : 1, sizeof(kd_tag_entry));
-    for (size_t i = 0; i < n; i++) {
-        const kd_domain *d = kd_conn_domain_at(app->conn, i);
-        char **tags = NULL;
-        if (kd_store_get_tags(app->store, uri, d->uuid, &tags, NULL) < 0 || !tags || !tags[0]) {
-            kd_strv_free(tags);
-            continue;
-        }
-        kd_buf b;
-        kd_buf_init(&b);
-        for (size_t k = 0; tags[k]; k++)
-            kd_buf_printf(&b, "%s%s", k ? "," : "", tags[k]);
-        kd_strv_free(tags);
-        memcpy(app->tags[app->ntags].uuid, d->uuid, sizeof(d->uuid));
-        app->tags[app->ntags++].tags = kd_buf_steal(&b);
-    }
-    qsort(app->tags, app->ntags, sizeof(kd_tag_entry), by_uuid);
+    /* One query for the host, not one a domain: a thousand domains start as fast as ten. */
+    kd_store_each_tag(app->store, kd_conn_host(app->conn)->uri, add_tag, app, NULL);
+    if (app->ntags > 1)
+        qsort(app->tags, app->ntags, sizeof(kd_tag_entry), by_uuid);
 }
 
 static const char *tags_of(const char *uuid, void *opaque)
@@ -429,13 +434,15 @@ void kd_view_status_draw(kd_app *app)
         text = jobs;
     wattrset(w, (int)kd_theme_attr(app->status_error ? KD_SLOT_STATUS_ERROR : KD_SLOT_STATUS));
     kd_draw_fill(w, 0, 0, app->cols);
-    const char *hint = "? help  : command  q quit";
+    const char *hint = app->cols < 60 ? "? help  q quit" : "? help  : command  q quit";
+    /* On a console ? : q go to the guest; a message that needs the room (an error from
+     * libvirt) gets it rather than being cut for a hint shown everywhere. */
+    const kd_screen *top = app->view == KD_VIEW_SCREEN ? kd_screen_top(app) : NULL;
+    if (app->view == KD_VIEW_CONSOLE || (top && top->ops->key) ||
+        kd_utf8_width(text) > app->cols - (int)strlen(hint) - 3)
+        hint = "";
     int hint_w = (int)strlen(hint);
-    if (app->cols < 60) {
-        hint = "? help  q quit";
-        hint_w = (int)strlen(hint);
-    }
     kd_draw_text(w, 0, 1, app->cols - hint_w - 3, text);
-    if (app->cols > hint_w + 2)
+    if (hint_w && app->cols > hint_w + 2)
         kd_draw_text(w, 0, app->cols - hint_w - 1, hint_w, hint);
 }

@@ -93,6 +93,11 @@ static void assert_tags(kd_store *st, const char *uri, const char *uuid, const c
     kd_strv_free(tags);
 }
 
+static void collect_tag(const char *uuid, const char *tag, void *opaque)
+{
+    kd_buf_printf(opaque, "%s:%s ", uuid, tag);
+}
+
 static void test_tags(void **state)
 {
     kd_store *st = *state;
@@ -112,6 +117,16 @@ static void test_tags(void **state)
     assert_tags(st, URI2, UUID1, host2);
     static const char *const vm2[] = {"other-vm", NULL};
     assert_tags(st, URI1, UUID2, vm2);
+
+    /* The whole host in one walk: by UUID then tag, nothing of the other host. */
+    kd_buf walked;
+    kd_buf_init(&walked);
+    assert_int_equal(kd_store_each_tag(st, URI1, collect_tag, &walked, &err), 0);
+    char *expect = kd_asprintf("%s:other-vm %s:db %s:%s %s:web ", UUID2, UUID1, UUID1, ODD, UUID1);
+    assert_string_equal(walked.data, expect);
+    free(expect);
+    kd_buf_free(&walked);
+    assert_int_equal(kd_store_each_tag(st, NULL, collect_tag, &walked, &err), -1);
 }
 
 static void test_tags_del(void **state)
