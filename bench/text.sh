@@ -11,7 +11,10 @@
 #   text.cost.time case=CASE us=N                     (native, per call)
 # CASE: full (a whole 720x400 text frame read again), line (one text row's damage), detect
 # (a new recogniser: the grid found, then the frame read), picture (a new full-screen
-# picture every call: what a graphical screen costs).
+# picture every call, starting from the text screen), picture_update (a full-screen change
+# every call on a screen already declared a picture: what video costs), picture_small (1% of
+# a picture changed per call), picture_tiles (picture_update sent as 64x64 rectangles, as VNC
+# encodings send it). The pictures are made before the measurement.
 #   text.accuracy frame=NAME cells=N exact=N share=P             (recorded frames)
 # Needs valgrind for the instruction counts (skipped without it).
 set -u
@@ -145,7 +148,7 @@ measure() {
     if command -v valgrind >/dev/null 2>&1; then
         local tmp
         tmp=$(mktemp -d) || exit 1
-        for c in full line detect picture; do
+        for c in full line detect picture picture_update picture_small picture_tiles; do
             valgrind --tool=callgrind --instr-atstart=no \
                 --callgrind-out-file="$tmp/cg.$c" "$prog" "callgrind-$c" "$fonts" "$frame" \
                 >"$tmp/out.$c" 2>"$tmp/err.$c" || {

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CELL_H        KD_FONT_ROWS
-#define SAMPLE_CELLS  400 /* non-blank cells looked at per candidate grid */
-#define SAMPLE_EARLY  48  /* non-blank cells after which a hopeless candidate is left */
-#define REDETECT_SOON 4   /* updates before a graphical screen's grid is looked for again */
-#define REDETECT_IDLE 16  /* updates before all row offsets are tried again */
-#define GOOD_EXACT    16  /* exact matches that end the search for a grid early */
+#define CELL_H       KD_FONT_ROWS
+#define SAMPLE_CELLS 400 /* non-blank cells looked at per candidate grid */
+#define SAMPLE_FIRST 16  /* non-blank cells after which a candidate reading few is left */
+#define SAMPLE_EARLY 48  /* non-blank cells after which a hopeless candidate is left */
+#define GOOD_EXACT   16  /* exact matches that end the search for a grid early */
+#define PROBE_CELLS  16  /* cells looked at before reading a large update */
+#define PROBE_MIN    8   /* damaged cells from which an update is probed first */
+#define PROBE_SURE   4   /* non-blank probed cells needed for a verdict */
+#define GAP_MAX      64  /* most updates between two searches on a graphical screen */
 
 /* --- The grid ---------------------------------------------------------------------------- */
 
@@ -23,15 +26,17 @@ typedef struct {
 typedef struct {
     const kd_textrec *rec;
     const kd_fb *fb;
+    long *reads; /* cells read */
     long *changes;
     uint32_t *first;
 } grid_ctx;
 
-static void grid_ctx_init(grid_ctx *g, const kd_textrec *rec, const kd_fb *fb)
+static void grid_ctx_init(grid_ctx *g, const kd_textrec *rec, const kd_fb *fb, long *reads)
 {
     uint32_t mask = kd_textrec_px_mask(fb);
     g->rec = rec;
     g->fb = fb;
+    g->reads = reads;
     g->changes = kd_calloc((size_t)fb->height, sizeof(long));
     g->first = kd_calloc((size_t)fb->height, sizeof(uint32_t));
     for (int y = 0; y < fb->height; y++) {
@@ -57,23 +62,28 @@ static bool band_blank(const grid_ctx *g, int y0)
  * candidate that has read few of its first cells is given up (a picture costs little). */
 static bool hopeless(const grid_score *s)
 {
-    return s->nonblank >= SAMPLE_EARLY && s->exact * 10 < s->nonblank;
+    return (s->nonblank >= SAMPLE_FIRST && s->exact * 4 < s->nonblank) ||
+           (s->nonblank >= SAMPLE_EARLY && s->exact * 10 < s->nonblank);
 }
 
-/* Exact matches among up to SAMPLE_CELLS non-blank cells, the rows taken in an
- * interleaved order so that the sample spreads over the screen. */
+/* Exact matches among up to SAMPLE_CELLS non-blank cells, rows and columns taken in an
+ * interleaved order so that the sample spreads over the screen (a picture in a corner does
+ * not make the right grid look hopeless). */
 static void grid_try(const grid_ctx *g, grid_score *s)
 {
     int rows = (g->fb->height - s->oy) / CELL_H, cols = (g->fb->width - s->ox) / s->cw;
     uint32_t mask = kd_textrec_px_mask(g->fb);
+    rows = rows < KD_TEXTREC_MAX_ROWS ? rows : KD_TEXTREC_MAX_ROWS;
+    cols = cols < KD_TEXTREC_MAX_COLS ? cols : KD_TEXTREC_MAX_COLS;
     s->exact = s->nonblank = 0;
-    for (int phase = 0; phase < 4; phase++) {
-        for (int r = phase; r < rows && r < KD_TEXTREC_MAX_ROWS; r += 4) {
+    for (int phase = 0; phase < 16; phase++) {
+        for (int r = phase % 4; r < rows; r += 4) {
             if (band_blank(g, s->oy + r * CELL_H))
                 continue;
-            for (int c = 0; c < cols && c < KD_TEXTREC_MAX_COLS; c++) {
+            for (int c = phase / 4; c < cols; c += 4) {
                 int how = kd_textrec_read_cell(g->rec->fonts, g->fb, mask, s->ox + c * s->cw,
                                                s->oy + r * CELL_H, s->cw, KD_TEXTREC_NO_PREF, NULL);
+                (*g->reads)++;
                 if (how == KD_TEXTREC_BLANK)
                     continue;
                 s->nonblank++;
@@ -136,12 +146,13 @@ static int row_offsets(const grid_ctx *g, int *out, int max)
 
 /* Find the cell size and offset giving the most exact matches, over the likeliest row
  * offsets (a few; all when thorough). */
-static grid_score grid_find(const kd_textrec *rec, const kd_fb *fb, bool thorough)
+static grid_score grid_find(kd_textrec *rec, const kd_fb *fb, bool thorough)
 {
+    long reads = 0;
     bool nine = fb->width % 9 == 0 && (fb->width % 8 != 0 || fb->width == 720);
     const int widths[2] = {nine ? 9 : 8, nine ? 8 : 9};
     grid_ctx g;
-    grid_ctx_init(&g, rec, fb);
+    grid_ctx_init(&g, rec, fb, &reads);
     int oys[CELL_H];
     int n = row_offsets(&g, oys, thorough ? CELL_H : 4);
     grid_score best = {widths[0], oys[0], 0, 0, 0};
@@ -149,6 +160,7 @@ static grid_score grid_find(const kd_textrec *rec, const kd_fb *fb, bool thoroug
         grid_try_row(&g, widths, oys[i], &best);
     free(g.changes);
     free(g.first);
+    rec->work += (uint64_t)reads;
     if (best.exact == 0)
         best = (grid_score){widths[0], 0, 0, 0, 0}; /* nothing to go by: the usual grid */
     return best;
@@ -235,25 +247,118 @@ static void recognise_cells(kd_textrec *rec, const kd_fb *fb, int r0, int r1, in
     }
 }
 
+/* Damaged cells: rows r0..r1, columns c0..c1. */
+typedef struct {
+    int r0, r1, c0, c1;
+} cell_span;
+
+/* What a sample of a span's cells looks like. */
+typedef struct {
+    int nonblank, glyphs, offgrid; /* glyphs: exact or nearest */
+} probe_result;
+
+static long span_cells(const cell_span *sp)
+{
+    return (long)(sp->r1 - sp->r0 + 1) * (sp->c1 - sp->c0 + 1);
+}
+
+/* Up to most cells spread evenly over the span, each read once, no nearest glyph looked
+ * for. */
+static void probe(kd_textrec *rec, const kd_fb *fb, const cell_span *sp, long most, probe_result *p)
+{
+    long n = span_cells(sp), cols = sp->c1 - sp->c0 + 1;
+    long k = n / 2 < most ? n / 2 : most;
+    uint32_t mask = kd_textrec_px_mask(fb);
+    *p = (probe_result){0, 0, 0};
+    for (long i = 0; i < k; i++) {
+        long at = (2 * i + 1) * n / (2 * k);
+        int r = sp->r0 + (int)(at / cols), c = sp->c0 + (int)(at % cols);
+        int how = kd_textrec_probe_cell(rec->fonts, fb, mask, rec->ox + c * rec->cw,
+                                        rec->oy + r * rec->chh, rec->cw);
+        rec->work++;
+        p->nonblank += how != KD_TEXTREC_BLANK;
+        p->glyphs += kd_textrec_how_exact(how) || how == KD_TEXTREC_NEAREST;
+        p->offgrid += how == KD_TEXTREC_PROBE_OFFGRID;
+    }
+}
+
+/* Most of the sample is neither blank nor a glyph: the span is not worth reading. */
+static bool probe_picture(const probe_result *p)
+{
+    return p->nonblank >= PROBE_SURE && p->glyphs * 3 < p->nonblank;
+}
+
+/* Most of the sample looks like glyphs seen through another grid. */
+static bool probe_offgrid(const probe_result *p)
+{
+    return p->nonblank >= PROBE_SURE && p->offgrid * 2 >= p->nonblank;
+}
+
+/* The span's cells become "not text" without being read (their colours are stale). */
+static void mark_picture(kd_textrec *rec, const cell_span *sp)
+{
+    for (int r = sp->r0; r <= sp->r1; r++) {
+        kd_textrec_cell *cell = &rec->cells[(size_t)r * (size_t)rec->cols + (size_t)sp->c0];
+        for (int c = sp->c0; c <= sp->c1; c++, cell++) {
+            rec->nonblank += cell->how == KD_TEXTREC_BLANK;
+            rec->exact -= kd_textrec_how_exact(cell->how);
+            cell->ch = 0xfffd;
+            cell->how = KD_TEXTREC_NONE;
+            cell->text = false;
+        }
+    }
+}
+
+/* Read the span's cells; a large span is probed first and, when the sample says picture,
+ * marked "not text" unread (a picture costs its sample, not a lookup per cell). On a
+ * graphical screen whose last sample was a picture too (video, sent as many rectangles per
+ * frame) a smaller sample comes first. Returns whether it was probed, *p then holding the
+ * sample. */
+static bool recognise_span(kd_textrec *rec, const kd_fb *fb, const cell_span *sp, bool probe_it,
+                           probe_result *p)
+{
+    probe_it = probe_it && span_cells(sp) >= PROBE_MIN;
+    if (probe_it) {
+        bool small = !rec->text && rec->last_picture;
+        probe(rec, fb, sp, small ? PROBE_SURE : PROBE_CELLS, p);
+        if (small && !probe_picture(p))
+            probe(rec, fb, sp, PROBE_CELLS, p);
+        rec->last_picture = probe_picture(p);
+        if (rec->last_picture) {
+            mark_picture(rec, sp);
+            return true;
+        }
+    }
+    recognise_cells(rec, fb, sp->r0, sp->r1, sp->c0, sp->c1);
+    return probe_it;
+}
+
 static void recognise_all(kd_textrec *rec, const kd_fb *fb)
 {
+    probe_result p;
     if (rec->rows > 0)
-        recognise_cells(rec, fb, 0, rec->rows - 1, 0, rec->cols - 1);
+        recognise_span(rec, fb, &(cell_span){0, rec->rows - 1, 0, rec->cols - 1}, true, &p);
     rec->text = rec->rows > 0 && kd_textrec_confidence(rec) >= KD_TEXTREC_MIN_CONFIDENCE;
 }
 
 /* Look for the grid; the cells are read again when it moved, or when fresh is false
- * (they were read on another grid or framebuffer). */
+ * (they were read on another grid or framebuffer). A graphical screen waits longer after
+ * each search that found nothing. */
 static void detect(kd_textrec *rec, const kd_fb *fb, bool thorough, bool fresh)
 {
     grid_score g = grid_find(rec, fb, thorough);
     bool same = rec->rows > 0 && g.cw == rec->cw && g.ox == rec->ox && g.oy == rec->oy;
     rec->since_detect = 0;
-    rec->redetect = false;
-    if (same && fresh)
-        return;
-    grid_set(rec, fb, &g);
-    recognise_all(rec, fb);
+    rec->search_area = 0;
+    if (!same || !fresh) {
+        grid_set(rec, fb, &g);
+        recognise_all(rec, fb);
+    }
+    if (rec->text)
+        rec->search_gap = 0;
+    else
+        rec->search_gap =
+            rec->search_gap ? (rec->search_gap * 2 > GAP_MAX ? GAP_MAX : rec->search_gap * 2) : 2;
 }
 
 static void forget_fb(kd_textrec *rec)
@@ -267,24 +372,49 @@ static void forget_fb(kd_textrec *rec)
 
 enum { DETECT_NONE, DETECT_QUICK, DETECT_THOROUGH };
 
-/* Whether to look for the grid again after an update of damage_area pixels. A collapse
- * of the confidence searches every offset at once. A graphical screen repainted in large
- * part (a mode switch, a cleared screen) is searched again a few updates later at the
- * soonest (a small update then will do), over the likeliest row offsets, over all of them
- * when the last search is older: video must not pay for a search on every frame. */
-static int want_redetect(kd_textrec *rec, const kd_fb *fb, bool was_text, long damage_area)
+/* Whether to look for the grid again after an update (p: its sample, NULL when it was
+ * read without one). A text screen whose confidence collapsed is searched at every
+ * offset, unless the update was sampled as a picture with nothing of text in it. A
+ * graphical screen is searched only when much of it changed since the last search and
+ * the update looks like text on another grid, and not more often than search_gap allows
+ * (over the likeliest row offsets only): video costs its samples, not a search per frame. */
+static int want_redetect(kd_textrec *rec, const kd_fb *fb, bool was_text, const probe_result *p)
 {
     if (rec->text) {
-        rec->redetect = false;
+        rec->search_gap = 0;
         return DETECT_NONE;
     }
     if (was_text)
-        return DETECT_THOROUGH;
-    if (damage_area * 2 >= (long)fb->width * fb->height)
-        rec->redetect = true;
-    if (!rec->redetect || rec->since_detect < REDETECT_SOON)
+        return !p || !probe_picture(p) || probe_offgrid(p) ? DETECT_THOROUGH : DETECT_NONE;
+    if (!p || !probe_offgrid(p) || rec->search_area * 2 < (long)fb->width * fb->height ||
+        rec->since_detect < rec->search_gap)
         return DETECT_NONE;
-    return rec->since_detect >= REDETECT_IDLE ? DETECT_THOROUGH : DETECT_QUICK;
+    return DETECT_QUICK;
+}
+
+/* The cells under the damage x, y, w, h, clipped to the grid, and the area damaged in
+ * pixels; false when no cell is. */
+static bool damage_span(const kd_textrec *rec, const kd_fb *fb, const int *xywh, cell_span *sp,
+                        long *area)
+{
+    long x0 = xywh[0] < 0 ? 0 : xywh[0], y0 = xywh[1] < 0 ? 0 : xywh[1];
+    long x1 = (long)xywh[0] + (xywh[2] > 0 ? xywh[2] : 0);
+    long y1 = (long)xywh[1] + (xywh[3] > 0 ? xywh[3] : 0);
+    x1 = x1 > fb->width ? fb->width : x1;
+    y1 = y1 > fb->height ? fb->height : y1;
+    if (x1 <= x0 || y1 <= y0 || rec->rows == 0)
+        return false;
+    long c0 = (x0 - rec->ox) / rec->cw, c1 = (x1 - 1 - rec->ox) / rec->cw;
+    long r0 = (y0 - rec->oy) / rec->chh, r1 = (y1 - 1 - rec->oy) / rec->chh;
+    c0 = x0 < rec->ox ? 0 : c0;
+    r0 = y0 < rec->oy ? 0 : r0;
+    c1 = c1 >= rec->cols ? rec->cols - 1 : c1;
+    r1 = r1 >= rec->rows ? rec->rows - 1 : r1;
+    if (x1 - 1 < rec->ox || y1 - 1 < rec->oy || c0 > c1 || r0 > r1)
+        return false;
+    *sp = (cell_span){(int)r0, (int)r1, (int)c0, (int)c1};
+    *area = (x1 - x0) * (y1 - y0);
+    return true;
 }
 
 void kd_textrec_update(kd_textrec *rec, const kd_fb *fb, int x, int y, int w, int h)
@@ -295,28 +425,24 @@ void kd_textrec_update(kd_textrec *rec, const kd_fb *fb, int x, int y, int w, in
     }
     if (!same_fb(rec, fb)) {
         remember_fb(rec, fb);
+        rec->search_gap = 0;
         detect(rec, fb, true, false);
         return;
     }
     rec->since_detect++;
-    long x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
-    long x1 = (long)x + (w > 0 ? w : 0), y1 = (long)y + (h > 0 ? h : 0);
-    x1 = x1 > fb->width ? fb->width : x1;
-    y1 = y1 > fb->height ? fb->height : y1;
-    if (x1 <= x0 || y1 <= y0 || rec->rows == 0)
+    const int xywh[4] = {x, y, w, h};
+    cell_span sp;
+    long area, screen = (long)fb->width * fb->height;
+    if (!damage_span(rec, fb, xywh, &sp, &area))
         return;
-    long c0 = (x0 - rec->ox) / rec->cw, c1 = (x1 - 1 - rec->ox) / rec->cw;
-    long r0 = (y0 - rec->oy) / rec->chh, r1 = (y1 - 1 - rec->oy) / rec->chh;
-    c0 = x0 < rec->ox ? 0 : c0;
-    r0 = y0 < rec->oy ? 0 : r0;
-    c1 = c1 >= rec->cols ? rec->cols - 1 : c1;
-    r1 = r1 >= rec->rows ? rec->rows - 1 : r1;
-    if (x1 - 1 < rec->ox || y1 - 1 < rec->oy || c0 > c1 || r0 > r1)
-        return;
+    rec->search_area = rec->search_area + area > screen ? screen : rec->search_area + area;
     bool was_text = rec->text;
-    recognise_cells(rec, fb, (int)r0, (int)r1, (int)c0, (int)c1);
+    /* On a text screen a few lines are read as they are (typing, scrolling): no sample. */
+    bool want_probe = !was_text || span_cells(&sp) > 2L * rec->cols;
+    probe_result p;
+    bool probed = recognise_span(rec, fb, &sp, want_probe, &p);
     rec->text = kd_textrec_confidence(rec) >= KD_TEXTREC_MIN_CONFIDENCE;
-    int how = want_redetect(rec, fb, was_text, (x1 - x0) * (y1 - y0));
+    int how = want_redetect(rec, fb, was_text, probed ? &p : NULL);
     if (how != DETECT_NONE)
         detect(rec, fb, how == DETECT_THOROUGH, true);
 }

@@ -19,9 +19,13 @@
  *
  * Confidence is the share of non-blank cells recognised exactly; below
  * KD_TEXTREC_MIN_CONFIDENCE the screen is graphical. Updates recognise only the cells under
- * the damage; the grid is found again when the framebuffer's size or format changes, when
- * the confidence collapses, and a few updates after a graphical screen was repainted in
- * large part (a mode switch); graphical screens otherwise cost their damaged cells only.
+ * the damage. A large update is sampled first: when most of the sampled cells that are not
+ * blank are no glyph, its cells are "not text" without being read, so that video costs a
+ * sample per update. The grid is found again when the framebuffer's size or format
+ * changes, when the confidence collapses (unless the update is a picture with nothing of
+ * text), and on a graphical screen when much of it changed since the last search and the
+ * sample looks like glyphs seen through another grid (a mode switch); each such search
+ * that finds no text makes the next one wait longer.
  *
  * Lines that scroll off the top, and whole screens that are replaced, go to a scrollback
  * that can be searched. Scrolling is seen by comparing the screen with the one of the last
@@ -95,7 +99,8 @@ char *kd_textrec_line(const kd_textrec *rec, int row);
 /* The screen as text lines, each ended by '\n', trailing blanks and trailing empty lines
  * trimmed; nothing for a graphical screen. Appended to out. */
 void kd_textrec_dump(const kd_textrec *rec, kd_buf *out);
-/* Cells recognised since creation: updates cost in proportion to their damage. */
+/* Cells read since creation, the samples and the searches for a grid included: updates
+ * cost in proportion to their damage, pictures their samples. */
 uint64_t kd_textrec_work(const kd_textrec *rec);
 
 /* Scrollback, oldest first, and the unified view: scrollback lines then the screen's rows,

@@ -2,9 +2,10 @@
 
 #include <string.h>
 
-#define CELL_H     KD_FONT_ROWS
-#define CELL_MAX_W 9
-#define CURSOR_MAX 8 /* most solid rows taken as an underline cursor */
+#define CELL_H        KD_FONT_ROWS
+#define CELL_MAX_W    9
+#define CURSOR_MAX    8 /* most solid rows taken as an underline cursor */
+#define PROBE_UNIFORM 3 /* uniform rows that make a two-colour window look like text */
 
 /* --- Pixels ------------------------------------------------------------------------------ */
 
@@ -72,7 +73,8 @@ typedef struct {
 
 /* One row of a cell as pixel words; rows are read through one pointer, the channel mask
  * applied. */
-static void row_words(const kd_fb *fb, uint32_t mask, int x0, int y, int cw, uint32_t *out)
+static inline __attribute__((always_inline)) void row_words(const kd_fb *fb, uint32_t mask, int x0,
+                                                            int y, int cw, uint32_t *out)
 {
     const uint8_t *p = fb->pixels + (size_t)y * (size_t)fb->stride + (size_t)x0 * fb->bytes_pp;
     if (fb->bytes_pp == 2) {
@@ -91,52 +93,87 @@ static void row_words(const kd_fb *fb, uint32_t mask, int x0, int y, int cw, uin
     }
 }
 
-static void cell_read(const kd_fb *fb, uint32_t mask, int x0, int y0, int cw, cell_pixels *cp)
+/* A third colour in row: the cell's colours are the two first met, the more frequent up to
+ * the third one the background. */
+static void third_colour(const uint32_t *row, int cw, uint32_t c0, uint32_t c1, int n0, int n1,
+                         cell_pixels *cp)
 {
-    uint32_t words[CELL_H][CELL_MAX_W];
-    uint32_t c0 = 0, c1 = 0;
-    int n0 = 0, n1 = 0;
-    for (int r = 0; r < CELL_H; r++) {
-        row_words(fb, mask, x0, y0 + r, cw, words[r]);
-        if (r == 0)
-            c0 = words[0][0];
-        uint32_t diff = 0; /* rows of one colour are the common case: no branch per pixel */
-        for (int x = 0; x < cw; x++)
-            diff |= words[r][x] ^ c0;
-        if (diff == 0) {
-            n0 += cw;
-            continue;
-        }
-        for (int x = 0; x < cw; x++) {
-            uint32_t w = words[r][x];
-            if (w == c0) {
-                n0++;
-            } else if (n1 > 0 && w == c1) {
-                n1++;
-            } else if (n1 == 0) {
-                c1 = w;
-                n1 = 1;
-            } else {
-                cp->colours = 3;
-                cp->bg = n1 > n0 ? c1 : c0;
-                cp->fg = n1 > n0 ? c0 : c1;
-                return;
-            }
-        }
+    for (int x = 0; x < cw && (row[x] == c0 || row[x] == c1); x++) {
+        n0 += row[x] == c0;
+        n1 += row[x] == c1;
     }
-    cp->colours = n1 ? 2 : 1;
+    cp->colours = 3;
     cp->bg = n1 > n0 ? c1 : c0;
     cp->fg = n1 > n0 ? c0 : c1;
-    if (n1 == 0) {
+}
+
+/* Inlined with cw a constant (cell_read), so that the loops over a row are unrolled. One
+ * pass: each row's pixels of the first colour c0 make its bitmap, the second colour c1 is
+ * the first other one met, and any pixel of neither ends the read. */
+static inline __attribute__((always_inline)) void
+cell_read_w(const kd_fb *fb, uint32_t mask, int x0, int y0, int cw, cell_pixels *cp)
+{
+    uint32_t words[CELL_MAX_W];
+    uint8_t is0[CELL_H];
+    uint32_t c0 = 0, c1 = 0;
+    bool two = false;
+    int n0 = 0;
+    for (int r = 0; r < CELL_H; r++) {
+        row_words(fb, mask, x0, y0 + r, cw, words);
+        if (r == 0)
+            c0 = words[0];
+        uint32_t diff = 0; /* rows of one colour are the common case: no branch per pixel */
+        for (int x = 0; x < cw; x++)
+            diff |= words[x] ^ c0;
+        if (diff == 0) {
+            n0 += cw;
+            is0[r] = 0xff;
+            continue;
+        }
+        if (!two) {
+            for (int x = 0; x < cw && !two; x++)
+                if (words[x] != c0) {
+                    c1 = words[x];
+                    two = true;
+                }
+        }
+        unsigned bits = 0, other = 0;
+        int n = 0;
+        for (int x = 0; x < cw; x++) {
+            unsigned e0 = words[x] == c0;
+            n += (int)e0;
+            other |= !e0 & (words[x] != c1);
+            if (x < 8)
+                bits = bits << 1 | e0;
+        }
+        if (other) {
+            third_colour(words, cw, c0, c1, n0, r * cw - n0, cp);
+            return;
+        }
+        n0 += n;
+        is0[r] = (uint8_t)bits;
+    }
+    int n1 = CELL_H * cw - n0;
+    cp->colours = two ? 2 : 1;
+    cp->bg = n1 > n0 ? c1 : c0;
+    cp->fg = n1 > n0 ? c0 : c1;
+    if (!two) {
         cp->fg = c0; /* a blank: no bitmap to look up */
         return;
     }
-    for (int r = 0; r < CELL_H; r++) {
-        unsigned bits = 0;
-        for (int x = 0; x < 8; x++)
-            bits = bits << 1 | (words[r][x] == cp->fg);
-        cp->map[r] = (uint8_t)bits;
-    }
+    uint8_t flip = cp->fg == c0 ? 0 : 0xff; /* the bitmap is the foreground's pixels */
+    for (int r = 0; r < CELL_H; r++)
+        cp->map[r] = is0[r] ^ flip;
+}
+
+static void cell_read(const kd_fb *fb, uint32_t mask, int x0, int y0, int cw, cell_pixels *cp)
+{
+    if (cw == 9)
+        cell_read_w(fb, mask, x0, y0, 9, cp);
+    else if (cw == 8)
+        cell_read_w(fb, mask, x0, y0, 8, cp);
+    else
+        cell_read_w(fb, mask, x0, y0, cw, cp);
 }
 
 static bool lookup_inverted(const kd_fontset *fonts, const uint8_t *map, uint32_t *ch)
@@ -220,6 +257,38 @@ static bool lookup_both(const kd_fontset *fonts, const kd_fb *fb, const cell_pix
     }
     *swap = false;
     return direct;
+}
+
+/* Rows of one colour (over the bitmap's eight columns): text has a few in every cell-sized
+ * window wherever the grid lies (the gap between lines) and some ink, noise and photos have
+ * almost none, horizontal stripes nothing else. */
+static int uniform_rows(const cell_pixels *cp)
+{
+    int n = 0;
+    for (int r = 0; r < CELL_H; r++)
+        n += cp->map[r] == 0 || cp->map[r] == 0xff;
+    return n;
+}
+
+int kd_textrec_probe_cell(const kd_fontset *fonts, const kd_fb *fb, uint32_t mask, int x0, int y0,
+                          int cw)
+{
+    uint32_t ch;
+    bool swap;
+    cell_pixels cp;
+    cell_read(fb, mask, x0, y0, cw, &cp);
+    if (cp.colours == 1)
+        return KD_TEXTREC_BLANK;
+    if (cp.colours > 2)
+        return KD_TEXTREC_PROBE_PICTURE;
+    if (lookup_both(fonts, fb, &cp, KD_TEXTREC_NO_PREF, &ch, &swap) ||
+        lookup_cursor(fonts, cp.map, &ch))
+        return KD_TEXTREC_EXACT;
+    int uniform = uniform_rows(&cp);
+    if (uniform < PROBE_UNIFORM || uniform > CELL_H - PROBE_UNIFORM)
+        return KD_TEXTREC_PROBE_PICTURE;
+    /* Text-like: a glyph of another font reads as its nearest, one through another grid not. */
+    return lookup_nearest(fonts, cp.map, &ch) ? KD_TEXTREC_NEAREST : KD_TEXTREC_PROBE_OFFGRID;
 }
 
 int kd_textrec_read_cell(const kd_fontset *fonts, const kd_fb *fb, uint32_t mask, int x0, int y0,

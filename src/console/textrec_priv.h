@@ -14,7 +14,9 @@ struct kd_textrec {
     /* The grid: cell size, first cell's offset, rows x cols cells (0 x 0: none). */
     int cw, chh, ox, oy, rows, cols;
     unsigned since_detect;  /* updates since the grid was last looked for */
-    bool redetect;          /* a graphical screen was repainted: look for a grid again */
+    unsigned search_gap;    /* updates a graphical screen waits between searches */
+    long search_area;       /* pixels damaged since the last search */
+    bool last_picture;      /* the last sampled update was a picture: sample less */
     kd_textrec_cell *cells; /* rows * cols */
     int nonblank, exact;
     uint32_t major_bg; /* the most common background, by vote */
@@ -52,6 +54,17 @@ static inline uint32_t kd_textrec_px_word(const kd_fb *fb, int x, int y)
  * pref_bg (0xRRGGBB or KD_TEXTREC_NO_PREF) is taken. */
 int kd_textrec_read_cell(const kd_fontset *fonts, const kd_fb *fb, uint32_t mask, int x0, int y0,
                          int cw, uint32_t pref_bg, kd_textrec_cell *out);
+
+/* What a quick look at a cell says (kd_textrec_probe_cell): KD_TEXTREC_BLANK, KD_TEXTREC_EXACT
+ * (a glyph or the cursor, on this grid), KD_TEXTREC_NEAREST (looked for only in cells that
+ * look like text), or one of these. */
+enum {
+    KD_TEXTREC_PROBE_OFFGRID = KD_TEXTREC_LAST, /* two colours and the gaps of text: a glyph
+                                                 * seen through another grid, maybe */
+    KD_TEXTREC_PROBE_PICTURE,                   /* more than two colours, or noise */
+};
+int kd_textrec_probe_cell(const kd_fontset *fonts, const kd_fb *fb, uint32_t mask, int x0, int y0,
+                          int cw);
 
 static inline bool kd_textrec_how_exact(int how)
 {
