@@ -32,6 +32,12 @@ void kd_vnc_display_clear(kd_vnc_display *d)
     d->port = -1;
 }
 
+bool kd_vnc_state_has_screen(kd_dom_state st)
+{
+    return st == KD_DOM_RUNNING || st == KD_DOM_BLOCKED || st == KD_DOM_PAUSED ||
+           st == KD_DOM_SHUTDOWN;
+}
+
 /* An attribute as a heap string, NULL when absent or empty. */
 static char *attr(xmlNodePtr n, const char *name)
 {

@@ -22,6 +22,9 @@ typedef struct {
 } kd_vnc_display;
 
 void kd_vnc_display_clear(kd_vnc_display *d);
+/* Whether QEMU runs, and so serves the display, in state st (paused and shutting down
+ * guests still have a screen). */
+bool kd_vnc_state_has_screen(kd_dom_state st);
 /* The first <graphics type='vnc'> of a domain's XML. -1 with KD_ERR_NOTFOUND when it has
  * none, KD_ERR_INVALID for XML that does not parse. */
 int kd_vnc_display_parse(const char *xml, kd_vnc_display *out, kd_err *err);

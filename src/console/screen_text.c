@@ -144,7 +144,7 @@ int kd_screen_text_run(const kd_screen_text_opts *o, FILE *out, kd_err *err)
         kd_err_set(err, KD_ERR_NOTFOUND, "no domain '%s'", o->domain);
         goto cleanup;
     }
-    if (d->state != KD_DOM_RUNNING && d->state != KD_DOM_PAUSED) {
+    if (!kd_vnc_state_has_screen(d->state)) {
         kd_err_set(err, KD_ERR_INVALID, "%s is not running: it has no screen", d->name);
         goto cleanup;
     }

@@ -2,9 +2,14 @@
 #include "core/utf8.h"
 #include "ui/app.h"
 #include "ui/dialog.h"
+#include "ui/term.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum { DLG_CONFIRM, DLG_PROMPT, DLG_TYPED } dlg_kind;
 
@@ -34,6 +39,8 @@ void kd_dialog_free(kd_dialog *d)
     free(d->message);
     free(d->expect);
     free(d->candidates);
+    if (d->secret && d->line.text)
+        explicit_bzero(d->line.text, d->line.cap); /* a password is not left in the heap */
     kd_line_clear(&d->line);
     free(d);
 }
@@ -282,4 +289,88 @@ void kd_dialog_draw(kd_app *app)
         curs_set(1);
     }
     wnoutrefresh(w);
+}
+
+/* ---- a question answered before the caller returns ---------------------------------- */
+
+typedef struct {
+    bool answered;
+    bool closed;
+    char *buf;
+    size_t n;
+} now_answer;
+
+static void on_now_answer(kd_app *app, bool ok, const char *text, void *opaque)
+{
+    now_answer *a = opaque;
+    (void)app;
+    a->closed = true;
+    if (!ok || strlen(text) >= a->n)
+        return;
+    memcpy(a->buf, text, strlen(text) + 1);
+    a->answered = true;
+}
+
+/* Signals that arrive while the caller waits: the loop that hears of them is not running.
+ * A resize is laid out here; the others are raised again once the question is over, for
+ * that loop, and those that end the program cancel the question. */
+typedef struct {
+    int sigs[8];
+    size_t n;
+    bool stop;
+} now_signals;
+
+static void take_signals(kd_app *app, now_signals *ns)
+{
+    int sig;
+    while ((sig = kd_term_next_signal()) != 0) {
+        if (sig == SIGWINCH) {
+            kd_term_resize();
+            kd_app_layout(app);
+            kd_console_fit(app);
+            continue;
+        }
+        ns->stop = ns->stop || sig != SIGCHLD;
+        if (ns->n < sizeof(ns->sigs) / sizeof(ns->sigs[0]))
+            ns->sigs[ns->n++] = sig;
+    }
+}
+
+/* The keys typed so far, for the dialog, until it closes. */
+static void feed_keys(kd_app *app, const now_answer *a)
+{
+    wint_t wch;
+    int r;
+    while (!a->closed && (r = wget_wch(stdscr, &wch)) != ERR)
+        kd_dialog_key(app, kd_key_from_curses(r == KEY_CODE_YES, (unsigned)wch));
+}
+
+int kd_dialog_ask_now(kd_app *app, const char *title, const char *message, bool secret, char *buf,
+                      size_t n)
+{
+    now_answer a = {false, false, buf, n};
+    kd_dialog_spec spec = {
+        .title = title, .message = message, .secret = secret, .done = on_now_answer, .opaque = &a};
+    kd_dialog_prompt(app, &spec);
+    now_signals ns = {.n = 0};
+    while (!a.closed && !ns.stop) {
+        kd_app_draw_now(app);
+        struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {kd_term_signal_fd(), POLLIN, 0}};
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents & POLLIN)
+            take_signals(app, &ns);
+        if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+            break; /* the terminal went away */
+        if (p[0].revents & POLLIN)
+            feed_keys(app, &a);
+    }
+    if (!a.closed) {
+        kd_dialog_free(app->dialog);
+        app->dialog = NULL;
+    }
+    kd_app_dirty_all(app);
+    for (size_t i = 0; i < ns.n; i++)
+        raise(ns.sigs[i]);
+    return a.answered ? 0 : -1;
 }

@@ -37,6 +37,12 @@ void kd_dialog_confirm(kd_app *app, const kd_dialog_spec *spec);
 void kd_dialog_prompt(kd_app *app, const kd_dialog_spec *spec);
 void kd_dialog_typed(kd_app *app, const kd_dialog_spec *spec);
 void kd_dialog_free(kd_dialog *d);
+/* A line that is needed before the caller returns (credentials while libvirt connects, a
+ * display's password during its handshake): the prompt is answered in a nested key loop.
+ * 0 with the answer in buf (NUL-terminated, at most n bytes), -1 when cancelled or too
+ * long. */
+int kd_dialog_ask_now(kd_app *app, const char *title, const char *message, bool secret, char *buf,
+                      size_t n);
 
 /* Feed a key to the open dialog. */
 void kd_dialog_key(kd_app *app, kd_key key);

@@ -35,6 +35,12 @@ static const struct {
     {KEY_SDC, KD_XK_DELETE, MOD_SHIFT},
     {KEY_BACKSPACE, KD_XK_BACKSPACE, 0},
     {KEY_ENTER, KD_XK_RETURN, 0},
+    /* The keypad in application mode: its corners and centre. */
+    {KEY_A1, KD_XK_HOME, 0},
+    {KEY_A3, KD_XK_PRIOR, 0},
+    {KEY_B2, KD_XK_KP_BEGIN, 0},
+    {KEY_C1, KD_XK_END, 0},
+    {KEY_C3, KD_XK_NEXT, 0},
 };
 
 /* Characters typed with Shift on a US keyboard: a server that maps keysyms to scan codes
@@ -50,6 +56,33 @@ uint32_t kd_vnc_keysym_of(unsigned cp)
     if ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff))
         return cp;
     return 0x01000000u | cp;
+}
+
+/* xterm's modified keys have no KEY_ names: curses gives them codes of their own, named
+ * after terminfo's extended capabilities ("kLFT5" is Ctrl+Left). The digit is xterm's
+ * modifier parameter, 1 + (1 Shift, 2 Alt, 4 Ctrl). */
+static bool modified_key(int code, uint32_t *sym, unsigned *mods)
+{
+    static const struct {
+        const char *name;
+        uint32_t sym;
+    } base[] = {
+        {"kUP", KD_XK_UP},     {"kDN", KD_XK_DOWN},   {"kLFT", KD_XK_LEFT},  {"kRIT", KD_XK_RIGHT},
+        {"kHOM", KD_XK_HOME},  {"kEND", KD_XK_END},   {"kPRV", KD_XK_PRIOR}, {"kNXT", KD_XK_NEXT},
+        {"kIC", KD_XK_INSERT}, {"kDC", KD_XK_DELETE},
+    };
+    const char *name = code > KEY_MAX ? keyname(code) : NULL;
+    for (size_t i = 0; name && i < sizeof(base) / sizeof(base[0]); i++) {
+        size_t len = strlen(base[i].name);
+        if (strncmp(name, base[i].name, len) != 0 || name[len] < '2' || name[len] > '8' ||
+            name[len + 1] != '\0')
+            continue;
+        unsigned m = (unsigned)(name[len] - '1');
+        *mods |= (m & 1 ? MOD_SHIFT : 0) | (m & 2 ? MOD_ALT : 0) | (m & 4 ? MOD_CTRL : 0);
+        *sym = base[i].sym;
+        return true;
+    }
+    return false;
 }
 
 static bool fn_key(int code, uint32_t *sym, unsigned *mods)
@@ -68,7 +101,7 @@ static bool fn_key(int code, uint32_t *sym, unsigned *mods)
         *sym = KD_XK_F1 + (uint32_t)(n % 12);
         return true;
     }
-    return false;
+    return modified_key(code, sym, mods);
 }
 
 /* Control codes: the terminal's Ctrl+key, or keys that are control codes themselves. */

@@ -24,6 +24,7 @@
 #define KD_XK_NEXT      0xff56u
 #define KD_XK_END       0xff57u
 #define KD_XK_INSERT    0xff63u
+#define KD_XK_KP_BEGIN  0xff9du
 #define KD_XK_F1        0xffbeu /* F2..F12 follow */
 #define KD_XK_SHIFT_L   0xffe1u
 #define KD_XK_CONTROL_L 0xffe3u

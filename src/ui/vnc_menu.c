@@ -87,53 +87,14 @@ bool kd_vnc_text_first(kd_app *app)
 
 /* ---- the password, asked during the handshake ------------------------------------ */
 
-typedef struct {
-    bool answered, closed;
-    char *buf;
-    size_t n;
-} pw_answer;
-
-static void on_pw(kd_app *app, bool ok, const char *text, void *opaque)
-{
-    pw_answer *a = opaque;
-    (void)app;
-    a->closed = true;
-    if (ok && strlen(text) < a->n) {
-        memcpy(a->buf, text, strlen(text) + 1);
-        a->answered = true;
-    }
-}
-
-/* The handshake wants the answer before it returns: a nested key loop, as for libvirt's
- * credentials. */
+/* The handshake wants the answer before it returns. */
 int kd_vnc_ask_password(vnc_screen *s, char *buf, size_t n)
 {
-    kd_app *app = s->app;
-    pw_answer a = {false, false, buf, n};
     char *msg = kd_asprintf("The VNC display of %s asks for its password:", s->name);
-    kd_dialog_spec spec = {
-        .title = "VNC password", .message = msg, .secret = true, .done = on_pw, .opaque = &a};
-    kd_dialog_prompt(app, &spec);
-    free(msg);
     s->passwd = true;
-    nodelay(stdscr, FALSE);
-    while (!a.closed) {
-        kd_app_draw_now(app);
-        wint_t wch;
-        int r = wget_wch(stdscr, &wch);
-        if (r == ERR)
-            break;
-        if (r == KEY_CODE_YES && wch == KEY_RESIZE)
-            continue;
-        kd_dialog_key(app, kd_key_from_curses(r == KEY_CODE_YES, (unsigned)wch));
-    }
-    nodelay(stdscr, TRUE);
-    if (!a.closed) {
-        kd_dialog_free(app->dialog);
-        app->dialog = NULL;
-    }
-    kd_app_dirty_all(app);
-    return a.answered ? 0 : -1;
+    int r = kd_dialog_ask_now(s->app, "VNC password", msg, true, buf, n);
+    free(msg);
+    return r;
 }
 
 /* ---- the menu ------------------------------------------------------------------------ */
@@ -367,15 +328,18 @@ static void run_menu_key(vnc_screen *s)
 /* Past text screens, searchable and savable in the text pager. */
 static void run_history(vnc_screen *s)
 {
-    if (!kd_vnc_text_showing(s->text)) {
+    /* Past text screens stay readable once the guest has gone graphical (after boot). */
+    size_t n;
+    char *text = kd_vnc_text_history(s->text, &n);
+    if (n == 0) {
+        free(text);
         kd_app_status(s->app, true,
                       "no text screens yet: text scrollback is kept while the "
                       "screen is read as text (t)");
         return;
     }
-    size_t n;
-    char *text = kd_vnc_text_history(s->text, &n);
     char *title = kd_asprintf("Text screens of %s (%zu lines): / search, s save", s->name, n);
+    kd_vnc_ui_cover(s);
     kd_pager_open_at_end(s->app, title, text);
     free(title);
     free(text);

@@ -1,8 +1,8 @@
 #ifndef KD_UI_VNC_UI_H
 #define KD_UI_VNC_UI_H
 
-/* The graphical console screen (vnc_ui.c) and its menu (vnc_menu.c); private to them and
- * to act_vnc.c. */
+/* The graphical console screen (vnc_ui.c, vnc_paint.c) and its menu (vnc_menu.c); private
+ * to them and to act_vnc.c. */
 
 #include "console/fb.h"
 #include "console/vnc.h"
@@ -57,6 +57,19 @@ bool kd_vnc_text_first(kd_app *app);
 int kd_vnc_ask_password(vnc_screen *s, char *buf, size_t n);
 void kd_vnc_menu_draw(vnc_screen *s, WINDOW *w, int top, int rows);
 void kd_vnc_menu_key(vnc_screen *s, kd_key key);
+/* vnc_paint.c: what is written to the terminal outside curses */
+kd_fb_colors kd_vnc_detect_colors(void);
+/* What mode m resolves to on this terminal. */
+kd_fb_img kd_vnc_detect_img(vnc_img_mode m);
+/* Kitty keeps its images over the text until told to drop them. */
+void kd_vnc_kitty_clear(const vnc_screen *s);
+/* Another screen goes over the picture: curses repaints every cell (it believes the pane
+ * blank), and the picture is drawn whole when it is shown again. */
+void kd_vnc_ui_cover(vnc_screen *s);
+void kd_vnc_mouse_enable(vnc_screen *s, bool on);
+void kd_vnc_mouse_event(vnc_screen *s);
+/* The screen's after_update: the picture, once curses has written its frame. */
+void kd_vnc_ui_after_update(kd_app *app);
 /* vnc_ui.c, for the menu */
 void kd_vnc_ui_send_key(vnc_screen *s, kd_key key);
 void kd_vnc_ui_set_colors(vnc_screen *s, bool automatic, kd_fb_colors c);

@@ -187,6 +187,55 @@ static uint8_t *make_fb(input *in, kd_fb *fb)
     return px;
 }
 
+/* One operation of the input on the view; real says whether the pixels are the frame's. */
+static void one_op(kd_fbview *v, kd_fb *fb, pane *pn, kd_buf *out, input *in, bool real)
+{
+    switch (u8(in) % 10) {
+    case 0: {
+        int x = s16(in), y = s16(in), w = s16(in), h = s16(in);
+        kd_fbview_damage(v, x, y, w * (int)(u8(in) % 4 + 1), h * 64);
+        break;
+    }
+    case 1:
+        render(v, fb, pn, out);
+        break;
+    case 2: {
+        int dx = s16(in) * (int)u8(in);
+        kd_fbview_pan(v, dx, s16(in) * (int)u8(in));
+        break;
+    }
+    case 3:
+        kd_fbview_set_zoom(v, s16(in));
+        break;
+    case 4:
+        kd_fbview_invalidate(v);
+        break;
+    case 5:
+        set_pane(v, in, pn);
+        break;
+    case 6: {
+        int x = -1, y = -1, r = s16(in) % 300, c = s16(in) % 300;
+        if (kd_fbview_cell_to_fb(v, r, c, &x, &y))
+            CHECK(x >= 0 && y >= 0 && x < last_w && y < last_h);
+        break;
+    }
+    case 7: /* the server shrinks the frame in place: the buffer still covers it */
+        if (!real)
+            break; /* a token buffer never covers a frame */
+        if (fb->width > 1)
+            fb->width -= (int)u8(in) % fb->width;
+        if (fb->height > 1)
+            fb->height -= (int)u8(in) % fb->height;
+        break;
+    case 8:
+        kd_fbview_set_colors(v, (kd_fb_colors)(u8(in) % 4));
+        break;
+    default:
+        images(fb, in);
+        break;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     input in = {data, size};
@@ -211,52 +260,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kd_buf out;
     kd_buf_init(&out);
     render(v, &fb, &pn, &out);
-    for (int ops = 0; in.n > 0 && ops < 64; ops++) {
-        switch (u8(&in) % 10) {
-        case 0: {
-            int x = s16(&in), y = s16(&in), w = s16(&in), h = s16(&in);
-            kd_fbview_damage(v, x, y, w * (int)(u8(&in) % 4 + 1), h * 64);
-            break;
-        }
-        case 1:
-            render(v, &fb, &pn, &out);
-            break;
-        case 2: {
-            int dx = s16(&in) * (int)u8(&in);
-            kd_fbview_pan(v, dx, s16(&in) * (int)u8(&in));
-            break;
-        }
-        case 3:
-            kd_fbview_set_zoom(v, s16(&in));
-            break;
-        case 4:
-            kd_fbview_invalidate(v);
-            break;
-        case 5:
-            set_pane(v, &in, &pn);
-            break;
-        case 6: {
-            int x = -1, y = -1, r = s16(&in) % 300, c = s16(&in) % 300;
-            if (kd_fbview_cell_to_fb(v, r, c, &x, &y))
-                CHECK(x >= 0 && y >= 0 && x < last_w && y < last_h);
-            break;
-        }
-        case 7: /* the server shrinks the frame in place: the buffer still covers it */
-            if (!real)
-                break; /* a token buffer never covers a frame */
-            if (fb.width > 1)
-                fb.width -= (int)u8(&in) % fb.width;
-            if (fb.height > 1)
-                fb.height -= (int)u8(&in) % fb.height;
-            break;
-        case 8:
-            kd_fbview_set_colors(v, (kd_fb_colors)(u8(&in) % 4));
-            break;
-        default:
-            images(&fb, &in);
-            break;
-        }
-    }
+    for (int ops = 0; in.n > 0 && ops < 64; ops++)
+        one_op(v, &fb, &pn, &out, &in, real);
     render(v, &fb, &pn, &out);
     kd_buf_free(&out);
     kd_fbview_free(v);

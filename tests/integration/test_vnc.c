@@ -311,6 +311,18 @@ static void test_direct_host(void **state)
     expect_host("qemu:///system", "127.0.0.1", -1, NULL, NULL, "no port");
 }
 
+/* Which states have a screen: the guest's QEMU runs (paused and shutting down included). */
+static void test_state_has_screen(void **state)
+{
+    (void)state;
+    assert_true(kd_vnc_state_has_screen(KD_DOM_RUNNING));
+    assert_true(kd_vnc_state_has_screen(KD_DOM_BLOCKED));
+    assert_true(kd_vnc_state_has_screen(KD_DOM_PAUSED));
+    assert_true(kd_vnc_state_has_screen(KD_DOM_SHUTDOWN));
+    assert_false(kd_vnc_state_has_screen(KD_DOM_SHUTOFF));
+    assert_false(kd_vnc_state_has_screen(KD_DOM_CRASHED));
+}
+
 int main(void)
 {
     kd_err err;
@@ -323,6 +335,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_display_none, setup, teardown),
         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_direct_host),
+        cmocka_unit_test(test_state_has_screen),
         cmocka_unit_test_setup_teardown(test_connect_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_unix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_keys, setup, teardown),

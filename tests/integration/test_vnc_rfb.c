@@ -12,6 +12,7 @@
 #include "console/vnc.h"
 #include "core/str.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -493,6 +494,42 @@ static void test_refused(void **state)
     finish(f);
 }
 
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Every way a connection ends gives its socket back: the handshake refused or cancelled, a
+ * size refused, the server gone, the owner leaving. */
+static void test_no_fd_left(void **state)
+{
+    (void)state;
+    int before = open_fds();
+    for (int round = 0; round < 5; round++) {
+        fixture *f = start(round == 2 ? 0 : W, H);
+        f->srv.auth = round == 1;
+        f->pw_cancel = round == 1;
+        f->srv.close_after = round == 3;
+        f->srv.resize_w = round == 4 ? 9999 : 0;
+        f->srv.resize_h = round == 4 ? 1 : 0;
+        run_server(f);
+        kd_err err;
+        kd_err_clear(&err);
+        f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+        assert_true((f->vnc != NULL) == (round == 0 || round >= 3));
+        if (f->vnc)
+            RUN_UNTIL(round == 0 ? f->damage_calls > 0 : f->closed == 1);
+        finish(f);
+        assert_int_equal(open_fds(), before);
+    }
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as kvmdeck does: a closed server is an error, not a death */
@@ -505,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_password),      cmocka_unit_test(test_password_cancelled),
         cmocka_unit_test(test_too_big),       cmocka_unit_test(test_resize),
         cmocka_unit_test(test_server_closes), cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_no_fd_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

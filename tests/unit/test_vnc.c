@@ -139,6 +139,52 @@ static void test_navigation(void **state)
     expect(KD_KEY_FN | KEY_SPREVIOUS, "+Shift +ff55 -ff55 -Shift");
 }
 
+/* The keypad in application mode sends keys of its own. */
+static void test_keypad(void **state)
+{
+    (void)state;
+    expect(KD_KEY_FN | KEY_A1, "+ff50 -ff50");
+    expect(KD_KEY_FN | KEY_A3, "+ff55 -ff55");
+    expect(KD_KEY_FN | KEY_B2, "+ff9d -ff9d");
+    expect(KD_KEY_FN | KEY_C1, "+ff57 -ff57");
+    expect(KD_KEY_FN | KEY_C3, "+ff56 -ff56");
+}
+
+/* Ctrl+Left and friends reach curses as codes named in xterm's terminfo. */
+static void test_modified_keys(void **state)
+{
+    (void)state;
+    FILE *out = fopen("/dev/null", "w");
+    FILE *in = fopen("/dev/null", "r");
+    assert_non_null(out);
+    assert_non_null(in);
+    SCREEN *sc = newterm("xterm", out, in);
+    assert_non_null(sc);
+    keypad(stdscr, TRUE); /* curses learns the terminal's keys here */
+    static const struct {
+        const char *seq;
+        const char *want;
+    } cases[] = {
+        {"\033[1;5D", "+Ctrl +ff51 -ff51 -Ctrl"},
+        {"\033[1;5C", "+Ctrl +ff53 -ff53 -Ctrl"},
+        {"\033[1;3A", "+Alt +ff52 -ff52 -Alt"},
+        {"\033[1;6B", "+Ctrl +Shift +ff54 -ff54 -Shift -Ctrl"},
+        {"\033[5;5~", "+Ctrl +ff55 -ff55 -Ctrl"},
+        {"\033[3;5~", "+Ctrl +ffff -ffff -Ctrl"},
+        {"\033[1;7H", "+Ctrl +Alt +ff50 -ff50 -Alt -Ctrl"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int code = key_defined(cases[i].seq);
+        if (code <= 0)
+            fail_msg("xterm's terminfo has no key for case %zu", i);
+        expect(KD_KEY_FN | code, cases[i].want);
+    }
+    endwin();
+    delscreen(sc);
+    fclose(out);
+    fclose(in);
+}
+
 /* Keys parsed from their names reach the same keysyms: the keymap's and the guest's
  * idea of a key agree. */
 static void test_from_names(void **state)
@@ -367,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_printable),     cmocka_unit_test(test_unicode),
         cmocka_unit_test(test_control),       cmocka_unit_test(test_escape_and_alt),
         cmocka_unit_test(test_function_keys), cmocka_unit_test(test_navigation),
+        cmocka_unit_test(test_keypad),        cmocka_unit_test(test_modified_keys),
         cmocka_unit_test(test_from_names),    cmocka_unit_test(test_ppm),
         cmocka_unit_test(test_png),           cmocka_unit_test(test_save_errors),
         cmocka_unit_test(test_config_image),

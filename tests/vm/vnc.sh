@@ -231,11 +231,15 @@ kd_tmux_keys :
 kd_tmux_literal "vnc $name"
 kd_tmux_keys Enter
 kd_tmux_wait "asks for its password" 15
+# The prompt waits inside the handshake: a resize is laid out there, not after it.
+kd_tmux_resize 60 20
+kd_tmux_wait_regex "password: +│" 5 # the box fits the new width
 kd_tmux_literal "kd-pw-42"
 kd_tmux_keys Enter
+kd_tmux_resize 120 40 # the title does not fit 60 columns
 kd_tmux_wait "password required" 15
 kd_tmux_wait_regex "VNC .* 720x400 " 10
-kd_ok "the right VNC password opens the console"
+kd_ok "the right VNC password opens the console, after a resize at the prompt"
 kd_tmux_keys C-]
 kd_tmux_wait_regex "$name +[0-9]+ +running" 10
 

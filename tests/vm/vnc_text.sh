@@ -49,6 +49,23 @@ done
 kd_tmux_capture | grep -q '▀' || kd_fail "no half blocks after t again"
 kd_ok "t draws the picture in half blocks"
 
+# The scrollback is there while the picture shows, and the pager covers the picture whole.
+kd_tmux_keys F12
+kd_tmux_wait "Text scrollback" 5
+kd_tmux_keys b
+kd_tmux_wait "Text screens of $name" 10
+sleep 0.5
+kd_tmux_capture | grep -q '▀' && kd_fail "the picture shows through the text pager"
+read -r -a flags <<<"$(kd_tmux_pane_flags)"
+[ "${flags[4]}" = 0 ] || kd_fail "the pager gets mouse reports meant for the guest"
+kd_tmux_keys q
+for _ in $(seq 1 "$(kd_timeout 20)"); do
+    kd_tmux_capture | grep -q '▀' && break
+    sleep 0.5
+done
+kd_tmux_capture | grep -q '▀' || kd_fail "no picture after leaving the pager"
+kd_ok "the scrollback opens over the picture, which comes back after it"
+
 kd_tmux_keys F12
 kd_tmux_wait "Text or pixels" 5
 kd_tmux_keys t
