@@ -135,8 +135,10 @@ static int read_domain(virDomainPtr dom, kd_domain *d)
     if (virDomainGetState(dom, &state, &reason, 0) < 0)
         state = info.state;
     d->name = kd_strdup(virDomainGetName(dom));
-    d->id = (int)virDomainGetID(dom);
     d->state = state >= 0 && state < KD_DOM_LAST ? (kd_dom_state)state : KD_DOM_NOSTATE;
+    /* virDomainGetID answers from the handle, not the daemon: a stopped event's handle
+     * still carries the ID the domain had while it ran. */
+    d->id = d->state == KD_DOM_SHUTOFF ? -1 : (int)virDomainGetID(dom);
     d->reason = reason;
     d->vcpus = info.nrVirtCpu;
     d->mem_kib = info.memory;

@@ -528,11 +528,12 @@ kd_net_lease *kd_net_leases(kd_conn *conn, const char *name, size_t *n, kd_err *
         return NULL;
     virNetworkDHCPLeasePtr *leases = NULL;
     int count = virNetworkGetDHCPLeases(net, NULL, &leases, 0);
-    virNetworkFree(net);
-    if (count < 0) {
+    /* The error first: virNetworkFree clears libvirt's last error. */
+    if (count < 0)
         kd_virt_err(err, KD_ERR_LIBVIRT, "DHCP leases of network %s", name);
+    virNetworkFree(net);
+    if (count < 0)
         return NULL;
-    }
     kd_net_lease *v = kd_calloc(count ? (size_t)count : 1, sizeof(*v));
     for (int i = 0; i < count; i++) {
         virNetworkDHCPLeasePtr l = leases[i];

@@ -313,7 +313,7 @@ int kd_snap_create(kd_conn *conn, const char *uuid, const kd_snap_params *p, kd_
             flags |= VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
         virDomainSnapshotPtr s = virDomainSnapshotCreateXML(dom, xml, flags);
         if (!s) {
-            kd_virt_err(err, KD_ERR_LIBVIRT, "creating snapshot %s", p->name);
+            kd_virt_err(err, KD_ERR_LIBVIRT, "snapshot-create-as %s", p->name);
         } else {
             virDomainSnapshotFree(s);
             rc = 0;

@@ -228,6 +228,16 @@ static const char *consequence(kd_op op)
     }
 }
 
+static bool none_running(kd_app *app, const op_request *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const kd_domain *d = app->conn ? kd_conn_domain_by_uuid(app->conn, r->uuids[i].uuid) : NULL;
+        if (!d || d->state != KD_DOM_SHUTOFF)
+            return false;
+    }
+    return true;
+}
+
 static void run_op(kd_app *app, int argc, char **argv, kd_op op, confirm_rule rule)
 {
     if (app->conn && kd_conn_readonly(app->conn)) {
@@ -238,6 +248,16 @@ static void run_op(kd_app *app, int argc, char **argv, kd_op op, confirm_rule ru
     r->op = op;
     r->n = kd_app_targets(app, argc, argv, &r->uuids);
     if (r->n == 0) {
+        op_request_free(r);
+        return;
+    }
+    if (op == KD_OP_DESTROY && none_running(app, r)) {
+        /* No question whose only answer is an error from libvirt. */
+        if (r->n == 1)
+            kd_app_status(app, true, "%s is shut off: nothing to force off",
+                          name_of(app, r->uuids[0].uuid));
+        else
+            kd_app_status(app, true, "none of the %zu domains runs: nothing to force off", r->n);
         op_request_free(r);
         return;
     }

@@ -35,17 +35,40 @@ static hw_screen *editor(kd_app *app, int argc, char **argv)
         return same ? s : NULL;
     }
     hw_screen *s = kd_hw_screen(app);
+    if (!s && app->view == KD_VIEW_LIST) {
+        /* From the list, like virsh on the selected domain: the editor opens on it. */
+        kd_uuid *t = NULL;
+        if (kd_app_targets(app, 0, NULL, &t) > 0)
+            kd_hwedit_open(app, t[0].uuid);
+        s = kd_hw_screen(app);
+        s = s && t && strcmp(s->uuid, t[0].uuid) == 0 ? s : NULL;
+        free(t);
+        return s;
+    }
     if (!s)
         kd_app_status(app, true, "open the hardware editor first (E, or :hardware DOMAIN)");
     return s;
+}
+
+/* virsh's habit, "setmem DOMAIN 2G": the form asks for the values, and says that the words
+ * after DOMAIN were not used rather than dropping them silently. */
+static void unused_args(kd_app *app, int argc, char **argv)
+{
+    if (argc > 1)
+        kd_app_status(app, true,
+                      "only the DOMAIN is read here; '%s'%s not used: give the values "
+                      "in the form",
+                      argv[1], argc > 2 ? " and the rest were" : " was");
 }
 
 #define EDITOR_ACTION(fn, call)                                                                    \
     static void fn(kd_app *app, int argc, char **argv)                                             \
     {                                                                                              \
         hw_screen *s = editor(app, argc, argv);                                                    \
-        if (s)                                                                                     \
+        if (s) {                                                                                   \
             call;                                                                                  \
+            unused_args(app, argc, argv);                                                          \
+        }                                                                                          \
     }
 
 EDITOR_ACTION(act_edit, kd_hw_form_edit(s))

@@ -59,7 +59,9 @@ static void load_leases(kd_app *app, net_screen *s)
         return;
     s->leases_for = kd_strdup(sel->name);
     if (!sel->active) {
-        s->leases_err = kd_strdup("not active");
+        s->leases_err = kd_asprintf("DHCP leases of %s: none, the network is not active "
+                                    "(s starts it)",
+                                    sel->name);
         return;
     }
     kd_err err;
@@ -112,7 +114,8 @@ static net_screen *open_screen(kd_app *app, const char *select)
 /* The name column: as wide as the longest name, within reason. */
 static int name_width(const net_screen *s)
 {
-    int wd = 20;
+    /* Narrow enough that the DHCP range fits 120 columns whole. */
+    int wd = 12;
     for (size_t i = 0; i < s->n; i++) {
         int len = kd_utf8_width(s->nets[i].name);
         if (len > wd)
@@ -189,8 +192,9 @@ static void net_draw(kd_app *app, WINDOW *w)
     int lease_rows = rows > 12 ? 6 : 0;
     s->rows = rows - 1 - lease_rows;
     char head[256];
-    snprintf(head, sizeof(head), "%-*s %s", name_width(s), "Name",
-             "State    Autostart Persistent Bridge     Mode     Address            DHCP range");
+    /* Headings in capitals, as on the domain list and the pools. */
+    snprintf(head, sizeof(head), "%-*s %s", name_width(s), "NAME",
+             "STATE    AUTOSTART PERSISTENT BRIDGE     MODE     ADDRESS            DHCP RANGE");
     kd_act_list_draw(w, rows - lease_rows, head, "(no networks: c creates one)", &s->cur, s->n,
                      net_row, s);
     if (lease_rows)

@@ -151,8 +151,8 @@ static void snap_draw(kd_app *app, WINDOW *w)
     int detail = rows > 12 ? 5 : 0;
     s->rows = rows - 1 - detail;
     kd_act_list_draw(w, rows - detail,
-                     "Name                             Created             State         Saves     "
-                     "Where    Description",
+                     "NAME                             CREATED             STATE         SAVES     "
+                     "WHERE    DESCRIPTION",
                      "(no snapshots: c creates one)", &s->cur, s->n, draw_row, s);
     if (detail)
         draw_detail(w, 1 + rows - detail, detail, getmaxx(w), selected(s));
@@ -356,9 +356,15 @@ static void run_delete(kd_app *app, void *opaque)
 
 static char *delete_msg(kd_app *app, const snap_ref *r, const kd_snapshot *one)
 {
+    if (one->nchildren == 0)
+        return kd_asprintf("%s has no snapshot below it. %s The domain itself is not changed.",
+                           r->name,
+                           r->how == KD_SNAP_DEL_CHILDREN_ONLY ? "There is nothing to delete."
+                                                               : "It cannot be undone.");
     return kd_asprintf(
-        "%s has %zu child(ren). %s The domain itself is not changed.", r->name, one->nchildren,
-        r->how == KD_SNAP_DEL_ONE ? "Its children move up to its parent." : "It cannot be undone.");
+        "%s has %zu snapshot%s directly below it. %s The domain itself is not changed.", r->name,
+        one->nchildren, one->nchildren == 1 ? "" : "s",
+        r->how == KD_SNAP_DEL_ONE ? "They move up to its parent." : "It cannot be undone.");
 }
 
 static void ask_delete(kd_app *app, snap_ref *r)

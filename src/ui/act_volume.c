@@ -288,7 +288,16 @@ void kd_act_vol_delete(kd_app *app, int argc, char **argv)
     if (!v)
         return;
     if (!v->path) {
-        kd_vol *cur = kd_storage_vol_get(app->conn, v->pool, v->vol, NULL);
+        kd_err err;
+        kd_err_clear(&err);
+        kd_vol *cur = kd_storage_vol_get(app->conn, v->pool, v->vol, &err);
+        /* No question about a volume that is not there. */
+        if (!cur && err.code == KD_ERR_NOTFOUND) {
+            kd_app_status(app, true, "vol-delete: pool '%s' has no volume named '%s'", v->pool,
+                          v->vol);
+            vol_arg_free(v);
+            return;
+        }
         v->path = cur ? kd_strdup(cur->path) : NULL;
         kd_storage_vols_free(cur, 1);
     }

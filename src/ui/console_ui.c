@@ -246,7 +246,8 @@ void kd_console_open(kd_app *app, const char *uuid, const char *dev)
         return;
     kd_err err;
     kd_err_clear(&err);
-    if (c && (c->serial || c->waiting)) {
+    /* A console that failed to attach to a domain that runs tries again on v. */
+    if (c && (c->serial || (c->waiting && d->state == KD_DOM_SHUTOFF))) {
         show(app, c);
         return;
     }
@@ -353,6 +354,20 @@ static const struct {
     {KD_KEY_FN | KEY_BTAB, KD_VT_KEY_TAB},
 };
 
+/* A key typed while no stream is attached: say why, and how to try again when the domain
+ * runs (a console that failed to attach, not only one of a stopped domain). */
+static void waiting_status(kd_console *c)
+{
+    const kd_domain *d = c->app->conn ? kd_conn_domain_by_uuid(c->app->conn, c->uuid) : NULL;
+    if (d && d->state != KD_DOM_SHUTOFF)
+        console_status(c,
+                       "the console of %s is not attached: nothing was sent (Ctrl+], then v "
+                       "tries again)",
+                       c->name);
+    else
+        console_status(c, "%s is not running: nothing was sent", c->name);
+}
+
 void kd_console_key(kd_app *app, kd_key key)
 {
     kd_console *c = app->console;
@@ -382,7 +397,7 @@ void kd_console_key(kd_app *app, kd_key key)
     else if (!done && base == 0)
         kd_vt_send_char(c->vt, ' ', mods | KD_VT_MOD_CTRL);
     if (c->waiting)
-        console_status(c, "%s is not running: nothing was sent", c->name);
+        waiting_status(c);
     flush_to_guest(c);
     c->scrolling = false;
 }

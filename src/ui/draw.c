@@ -5,6 +5,10 @@
 
 int kd_draw_text(WINDOW *w, int y, int x, int cols, const char *s)
 {
+    /* Never past the right edge: curses would wrap the rest onto the next row (a table's
+     * fixed columns in a narrow terminal). */
+    if (cols > getmaxx(w) - x)
+        cols = getmaxx(w) - x;
     if (cols <= 0)
         return 0;
     int used = 0;

@@ -216,8 +216,8 @@ static void hw_draw(kd_app *app, WINDOW *w)
                                                  : "not running";
     char *title = kd_asprintf("Hardware of %s (%s)", s->name, state);
     int rows = kd_screen_frame(app, w, title,
-                               "Enter edit  a add  d remove  c media  p pin  x XML  "
-                               "r refresh  q back");
+                               "Enter edit  a add  d remove  m memory  v vCPUs  c media  "
+                               "p pin  x XML  r refresh  q back");
     free(title);
     int cols = getmaxx(w);
     int width = cols > 60 ? 24 : cols / 3;

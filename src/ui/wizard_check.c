@@ -131,10 +131,16 @@ static const char *check_pool(kd_app *app, kd_wiz *w, const char *v, char *buf, 
         return said(&err, buf, n);
     bool running = p->state == KD_POOL_RUNNING;
     kd_storage_pools_free(p, 1);
-    if (running)
-        return NULL;
-    snprintf(buf, n, "the pool '%s' is not active; start it on the pools screen", v);
-    return buf;
+    if (!running) {
+        snprintf(buf, n, "the pool '%s' is not active; start it on the pools screen", v);
+        return buf;
+    }
+    /* The new volume is named after the domain: say on this page, not after the last one,
+     * that the name holds what a volume's may not. Short, to fit under the field. */
+    char *vol = kd_domspec_volume_name(w->spec);
+    int bad = kd_storage_check_name("the new volume", vol, &err);
+    free(vol);
+    return bad < 0 ? "no quotes, / or \\ in a volume's name: rename the domain (page 1)" : NULL;
 }
 
 static const char *check_size(kd_app *app, kd_wiz *w, const char *v, char *buf, size_t n)

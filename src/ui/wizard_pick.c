@@ -290,9 +290,12 @@ void kd_wiz_pick_os(kd_app *app, kd_form *f, const char *key)
         const kd_osvariant *o = &w->os[i];
         if (cur && kd_str_eq(o->id, cur))
             initial = i;
-        ctx_add(c, ITEM_VALUE, kd_strdup(o->name),
-                kd_asprintf("%-16s %5llu MiB %u vCPU", o->id, o->ram_mib, o->vcpus),
-                kd_strdup(o->id));
+        /* osinfo-db has no figures for old releases: say so rather than "0 MiB 0 vCPU". */
+        char *rec = o->ram_mib || o->vcpus
+                        ? kd_asprintf("%-16s %5llu MiB %u vCPU%s", o->id, o->ram_mib, o->vcpus,
+                                      o->vcpus == 1 ? "" : "s")
+                        : kd_asprintf("%-16s (no recommendation)", o->id);
+        ctx_add(c, ITEM_VALUE, kd_strdup(o->name), rec, kd_strdup(o->id));
     }
     open_picker(app, c, "OS variant (type to filter)", initial, os_done);
 }
