@@ -571,10 +571,29 @@ static WINDOW *box_window(kd_app *app, int height, int width)
     return w;
 }
 
-static int field_rows(const kd_form *f, size_t i)
+#define FIELD_ERROR_ROWS 3 /* a field's message wraps over at most this many rows */
+#define FORM_ERROR_ROWS  4 /* and the form's own (libvirt's reason for a refusal) */
+#define MESSAGE_ROWS     3
+
+/* Rows text takes wrapped to cols columns (at most max), measured on a scratch pad. */
+static int wrapped_rows(const char *text, int cols, int max)
+{
+    if (!text || !*text)
+        return 0;
+    if (cols < 4)
+        return 1;
+    WINDOW *pad = newpad(max + 1, cols);
+    if (!pad)
+        return 1;
+    int n = kd_draw_wrapped(pad, 0, 0, cols, max, text);
+    delwin(pad);
+    return n > 0 ? n : 1;
+}
+
+static int field_rows(const kd_form *f, size_t i, int err_cols)
 {
     const field *fl = &f->f[i];
-    return fl->hidden ? 0 : 1 + (fl->error ? 1 : 0);
+    return fl->hidden ? 0 : 1 + wrapped_rows(fl->error, err_cols, FIELD_ERROR_ROWS);
 }
 
 static void draw_value(WINDOW *w, int y, int x, int cols, const field *fl, bool focus, int *cur_x)
@@ -632,10 +651,12 @@ static void form_draw(kd_app *app, kd_form *f)
     }
     if (label_w > inner / 3)
         label_w = inner / 3;
-    int msg_rows = (f->message ? 2 : 0) + (f->error ? 2 : 0);
+    int err_cols = inner - label_w;
+    int msg_rows = wrapped_rows(f->message, inner, MESSAGE_ROWS) +
+                   wrapped_rows(f->error, inner, FORM_ERROR_ROWS);
     int frows = 0;
     for (size_t i = 0; i < f->n; i++)
-        frows += field_rows(f, i);
+        frows += field_rows(f, i, err_cols);
     int height = frows + msg_rows + 5;
     if (height > app->rows - 1)
         height = app->rows - 1;
@@ -648,7 +669,7 @@ static void form_draw(kd_app *app, kd_form *f)
     for (;;) {
         int used = 0;
         for (size_t i = f->top; i <= f->focus && i < f->n; i++)
-            used += field_rows(f, i);
+            used += field_rows(f, i, err_cols);
         if (used <= avail || f->top >= f->focus || f->focus >= f->n)
             break;
         f->top++;
@@ -664,10 +685,10 @@ static void form_draw(kd_app *app, kd_form *f)
     kd_draw_text(w, 0, 2, width - 4, f->title);
     int y = 1;
     if (f->message)
-        y += kd_draw_wrapped(w, y, 2, inner, 2, f->message);
+        y += kd_draw_wrapped(w, y, 2, inner, MESSAGE_ROWS, f->message);
     if (f->error) {
         wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_STATUS_ERROR));
-        y += kd_draw_wrapped(w, y, 2, inner, 2, f->error);
+        y += kd_draw_wrapped(w, y, 2, inner, FORM_ERROR_ROWS, f->error);
     }
     int cur_y = -1, cur_x = -1;
     int last = height - 4;
@@ -687,7 +708,8 @@ static void form_draw(kd_app *app, kd_form *f)
         y++;
         if (fl->error && y <= last) {
             wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_STATUS_ERROR));
-            kd_draw_text(w, y++, 2 + label_w, inner - label_w, fl->error);
+            int room = last - y + 1 < FIELD_ERROR_ROWS ? last - y + 1 : FIELD_ERROR_ROWS;
+            y += kd_draw_wrapped(w, y, 2 + label_w, err_cols, room, fl->error);
         }
     }
     const field *ff = f->focus < f->n ? &f->f[f->focus] : NULL;
