@@ -182,7 +182,7 @@ const kd_action kd_actions_nav[] = {
     {"cursor.top", NULL, NULL, "Go to the top", act_top},
     {"cursor.bottom", NULL, NULL, "Go to the bottom", act_bottom},
     {"help.toggle", "help", NULL, "Show or close this help", act_help},
-    {"view.back", NULL, NULL, "Back to the domain list", act_back},
+    {"view.back", NULL, NULL, "Back to the screen before (the domain list at the top)", act_back},
     {"palette.open", NULL, NULL, "Command palette (virsh's verbs)", act_palette},
     {"app.redraw", NULL, NULL, "Redraw the screen", act_redraw},
     {"conn.demo", NULL, NULL, "Open libvirt's demo host (test:///default)", act_demo},

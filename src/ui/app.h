@@ -305,6 +305,9 @@ void kd_cursor_fit(kd_cursor *c, size_t n, int rows);
 /* Draw a screen's frame: a title on the first row, a key hint on the last; returns the
  * rows between them. */
 int kd_screen_frame(kd_app *app, WINDOW *w, const char *title, const char *hint);
+/* A hint row ("a add  d delete  q back") fitted to cols: whole items before the last one
+ * are dropped, "..." marks where. The caller frees it. */
+char *kd_screen_fit_hint(const char *hint, int cols);
 
 /* Actions of the screens modules add. */
 extern const kd_action kd_actions_storage[];

@@ -1,6 +1,8 @@
 #include "core/str.h"
+#include "core/utf8.h"
 #include "ui/app.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The stack of screens modules add, and the small pieces every such screen needs. */
@@ -117,6 +119,36 @@ void kd_cursor_fit(kd_cursor *c, size_t n, int rows)
         c->top = n > r ? n - r : 0;
 }
 
+/* A hint row too long for the window loses whole items before its last one (the way
+ * out, "q back"), with "..." where they were: ? lists every key anyway. */
+char *kd_screen_fit_hint(const char *hint, int cols)
+{
+    if (kd_utf8_width(hint) <= cols)
+        return kd_strdup(hint);
+    const char *last = NULL;
+    for (const char *p = strstr(hint, "  "); p; p = strstr(p + 2, "  "))
+        last = p;
+    if (!last)
+        return kd_strdup(hint);
+    while (*last == ' ')
+        last++;
+    size_t keep = (size_t)(last - hint);
+    for (;;) {
+        /* Cut at the separator before keep. */
+        const char *cut = NULL;
+        for (const char *p = strstr(hint, "  "); p && (size_t)(p - hint) < keep;
+             p = strstr(p + 2, "  "))
+            cut = p;
+        if (!cut)
+            return kd_strdup(last);
+        keep = (size_t)(cut - hint);
+        char *t = kd_asprintf("%.*s  ...  %s", (int)keep, hint, last);
+        if (kd_utf8_width(t) <= cols)
+            return t;
+        free(t);
+    }
+}
+
 int kd_screen_frame(kd_app *app, WINDOW *w, const char *title, const char *hint)
 {
     int rows = getmaxy(w), cols = getmaxx(w);
@@ -125,8 +157,11 @@ int kd_screen_frame(kd_app *app, WINDOW *w, const char *title, const char *hint)
     kd_draw_fill(w, 0, 0, cols);
     kd_draw_text(w, 0, 1, cols - 2, title);
     wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_HELP_KEY));
-    if (hint && rows > 2)
-        kd_draw_text(w, rows - 1, 1, cols - 2, hint);
+    if (hint && rows > 2) {
+        char *fit = kd_screen_fit_hint(hint, cols - 2);
+        kd_draw_text(w, rows - 1, 1, cols - 2, fit);
+        free(fit);
+    }
     wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_NORMAL));
     (void)app;
     return rows > 2 ? rows - 2 : 0;

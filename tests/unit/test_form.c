@@ -355,6 +355,23 @@ static void test_cursor(void **state)
     assert_int_equal(c.top, 0);
 }
 
+static void test_fit_hint(void **state)
+{
+    const char *hint = "n new  r resize  c clone  d delete  q back";
+    char *t = kd_screen_fit_hint(hint, 80);
+    assert_string_equal(t, hint);
+    free(t);
+    t = kd_screen_fit_hint(hint, 30);
+    assert_string_equal(t, "n new  r resize  ...  q back");
+    free(t);
+    t = kd_screen_fit_hint(hint, 12);
+    assert_string_equal(t, "q back"); /* the way out stays */
+    free(t);
+    t = kd_screen_fit_hint("one item only, far too long", 5);
+    assert_string_equal(t, "one item only, far too long"); /* cut when drawn */
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_field_picker),
         cmocka_unit_test(test_screen_stack),
         cmocka_unit_test(test_cursor),
+        cmocka_unit_test(test_fit_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
