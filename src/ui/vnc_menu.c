@@ -2,6 +2,7 @@
 #include "core/ini.h"
 #include "core/paths.h"
 #include "core/str.h"
+#include "core/utf8.h"
 #include "ui/pager.h"
 #include "ui/vnc_ui.h"
 
@@ -371,7 +372,12 @@ static const menu_item items[] = {
 
 void kd_vnc_menu_draw(vnc_screen *s, WINDOW *w, int top, int rows)
 {
-    int width = 52, height = (int)NITEMS + 2;
+    int width = 40, height = (int)NITEMS + 2;
+    for (size_t k = 0; k < NITEMS; k++) {
+        int need = kd_utf8_width(items[k].label) + 8;
+        if (need > width)
+            width = need;
+    }
     int cols = getmaxx(w);
     if (width > cols)
         width = cols;
@@ -382,7 +388,16 @@ void kd_vnc_menu_draw(vnc_screen *s, WINDOW *w, int top, int rows)
     wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
     for (int y = 0; y < height; y++)
         kd_draw_fill(w, y0 + y, x0, width);
-    kd_draw_text(w, y0, x0 + 1, width - 2, "Graphical console");
+    /* A frame, so that the menu reads as one thing over the guest's picture. */
+    mvwhline(w, y0, x0 + 1, ACS_HLINE, width - 2);
+    mvwhline(w, y0 + height - 1, x0 + 1, ACS_HLINE, width - 2);
+    mvwvline(w, y0 + 1, x0, ACS_VLINE, height - 2);
+    mvwvline(w, y0 + 1, x0 + width - 1, ACS_VLINE, height - 2);
+    mvwaddch(w, y0, x0, ACS_ULCORNER);
+    mvwaddch(w, y0, x0 + width - 1, ACS_URCORNER);
+    mvwaddch(w, y0 + height - 1, x0, ACS_LLCORNER);
+    mvwaddch(w, y0 + height - 1, x0 + width - 1, ACS_LRCORNER);
+    kd_draw_text(w, y0, x0 + 2, width - 4, "Graphical console");
     for (int i = 0; i + 1 < height - 1 && s->menu_cur.top + (size_t)i < NITEMS; i++) {
         size_t k = s->menu_cur.top + (size_t)i;
         char line[96];
@@ -393,7 +408,7 @@ void kd_vnc_menu_draw(vnc_screen *s, WINDOW *w, int top, int rows)
         kd_draw_text(w, y0 + 1 + i, x0 + 1, width - 2, line);
     }
     wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_DIALOG));
-    kd_draw_text(w, y0 + height - 1, x0 + 1, width - 2, "Enter or the letter; Esc closes");
+    kd_draw_text(w, y0 + height - 1, x0 + 2, width - 4, "Enter or the letter; Esc closes");
     wattrset(w, (attr_t)kd_theme_attr(KD_SLOT_NORMAL));
 }
 
