@@ -118,19 +118,48 @@ static void draw_cell(WINDOW *w, int y, int x, const kd_textrec_cell *c, bool cu
     mvwadd_wch(w, y, x, &cc);
 }
 
+/* The last row with text on it: where the action is when no cursor was found. */
+static int last_text_row(const kd_textrec *rec, int grid_rows)
+{
+    for (int r = grid_rows - 1; r > 0; r--) {
+        char *line = kd_textrec_line(rec, r);
+        bool any = line && *line;
+        free(line);
+        if (any)
+            return r;
+    }
+    return 0;
+}
+
+/* The first of n grid lines shown in a pane of vis: the anchor (the cursor) kept in view. */
+static int first_shown(int n, int vis, int anchor)
+{
+    if (n <= vis)
+        return 0;
+    int first = anchor - vis + 1;
+    return first < 0 ? 0 : first > n - vis ? n - vis : first;
+}
+
 int kd_vnc_text_draw(WINDOW *w, int top, int rows, int cols, const kd_textrec *rec)
 {
     int grid_rows, grid_cols, cur_row = -1, cur_col = -1;
     kd_textrec_size(rec, &grid_rows, &grid_cols);
-    if (!kd_textrec_cursor(rec, &cur_row, &cur_col))
+    bool cursor = kd_textrec_cursor(rec, &cur_row, &cur_col);
+    if (!cursor)
         cur_row = cur_col = -1;
     int dy = rows > grid_rows ? (rows - grid_rows) / 2 : 0;
     int dx = cols > grid_cols ? (cols - grid_cols) / 2 : 0;
+    /* A pane smaller than the screen shows the part around the cursor (the prompt). */
+    int r0 = first_shown(grid_rows, rows,
+                         cursor             ? cur_row
+                         : grid_rows > rows ? last_text_row(rec, grid_rows)
+                                            : 0);
+    int c0 = first_shown(grid_cols, cols, cursor ? cur_col : 0);
     int drawn = 0;
-    for (int r = 0; r < grid_rows && r < rows; r++) {
-        for (int c = 0; c < grid_cols && c < cols; c++) {
+    for (int r = r0; r < grid_rows && r - r0 < rows; r++) {
+        for (int c = c0; c < grid_cols && c - c0 < cols; c++) {
             const kd_textrec_cell *cell = kd_textrec_cell_at(rec, r, c);
-            draw_cell(w, top + dy + r, dx + c, cell, r == cur_row && c == cur_col);
+            draw_cell(w, top + dy + r - r0, dx + c - c0, cell, r == cur_row && c == cur_col);
             drawn++;
         }
     }

@@ -97,10 +97,12 @@ static void test_draw(void **state)
     char_at(w, top + 24, left + 7, &a, NULL);
     assert_true(a & A_REVERSE);
     assert_int_equal(char_at(w, top + 6, left + 40, NULL, NULL), 0x2580);
-    /* A smaller pane: cut at the right and the bottom. */
+    /* A smaller pane: the part around the cursor (the prompt), cut at the right. */
     werase(w);
     assert_int_equal(kd_vnc_text_draw(w, 0, 10, 40, rec), 400);
-    assert_text_at(w, 0, 3, " Boot menu");
+    assert_text_at(w, 9, 0, "login:");
+    char_at(w, 9, 7, &a, NULL);
+    assert_true(a & A_REVERSE);
     assert_int_equal(char_at(w, 0, 40, NULL, NULL), L' ');
     delwin(w);
     term_close(&t);
@@ -113,6 +115,20 @@ static void test_draw(void **state)
     assert_int_equal(pair_content(pair, &fg, &bg), OK);
     assert_int_equal(fg, 11);
     assert_int_equal(bg, 4);
+    delwin(w);
+    term_close(&t);
+    kd_textrec_free(rec);
+    screen_free(s);
+
+    /* No cursor found: a small pane shows the last text on the screen. */
+    s = screen_new(720, 400, 4, BLACK);
+    screen_text(s, f->rom, 9, 0, 0, 2, 0, "early line", GREY, BLACK);
+    screen_text(s, f->rom, 9, 0, 0, 20, 0, "Kernel panic", GREY, BLACK);
+    rec = recognise(f->fonts, s);
+    term_open(&t, "xterm-256color");
+    w = newwin(10, 40, 0, 0);
+    kd_vnc_text_draw(w, 0, 10, 40, rec);
+    assert_text_at(w, 9, 0, "Kernel panic");
     delwin(w);
     term_close(&t);
     kd_textrec_free(rec);
