@@ -612,12 +612,20 @@ virConnectPtr kd_conn_virt(const kd_conn *c)
     return kd_conn_alive(c) ? c->vc : NULL;
 }
 
-virDomainPtr kd_conn_lookup(const kd_conn *c, const char *uuid, kd_err *err)
+virConnectPtr kd_conn_virt_err(const kd_conn *c, kd_err *err)
 {
     if (!kd_conn_alive(c)) {
-        kd_err_set(err, KD_ERR_CONNECT, "not connected to %s", c->host.uri);
+        kd_err_set(err, KD_ERR_CONNECT, "not connected to %s (kvmdeck reconnects by itself)",
+                   c->host.uri);
         return NULL;
     }
+    return c->vc;
+}
+
+virDomainPtr kd_conn_lookup(const kd_conn *c, const char *uuid, kd_err *err)
+{
+    if (!kd_conn_virt_err(c, err))
+        return NULL;
     /* Jobs call this from their threads: the domain table is the loop's, so the message
      * names the UUID rather than read a name from it. */
     virDomainPtr dom = virDomainLookupByUUIDString(c->vc, uuid);

@@ -65,9 +65,8 @@ static int step_define(create_run *r, const char *xml, char *uuid_out, kd_err *e
 {
     if (injected(KD_CREATE_DEFINE, err))
         return -1;
-    virConnectPtr vc = kd_conn_virt(r->conn);
+    virConnectPtr vc = kd_conn_virt_err(r->conn, err);
     if (!vc) {
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
         return -1;
     }
     virDomainPtr dom = kd_dom_define_raw(vc, xml);

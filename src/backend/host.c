@@ -222,9 +222,8 @@ static int read_caps(kd_host_details *h, virConnectPtr c, kd_err *err)
 
 kd_host_details *kd_host_get(kd_conn *conn, kd_err *err)
 {
-    virConnectPtr c = kd_conn_virt(conn);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c) {
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
         return NULL;
     }
     virNodeInfo ni;

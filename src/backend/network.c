@@ -100,9 +100,8 @@ static int by_name(const void *a, const void *b)
 kd_network *kd_net_list(kd_conn *conn, size_t *n, kd_err *err)
 {
     *n = 0;
-    virConnectPtr c = kd_conn_virt(conn);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c) {
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
         return NULL;
     }
     virNetworkPtr *nets = NULL;
@@ -394,9 +393,8 @@ int kd_net_define(kd_conn *conn, const kd_net_params *p, kd_err *err)
 
 static virNetworkPtr lookup(kd_conn *conn, const char *name, kd_err *err)
 {
-    virConnectPtr c = kd_conn_virt(conn);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c) {
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
         return NULL;
     }
     virNetworkPtr net = virNetworkLookupByName(c, name);

@@ -135,8 +135,7 @@ static kd_snapshot *tree_order(kd_snapshot *flat, size_t n)
 
 static virDomainPtr lookup_dom(kd_conn *conn, const char *uuid, kd_err *err)
 {
-    if (!kd_conn_virt(conn)) {
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
+    if (!kd_conn_virt_err(conn, err)) {
         return NULL;
     }
     return kd_conn_lookup(conn, uuid, err);

@@ -93,7 +93,11 @@ int kd_storage_args_parse(kd_app *app, const char *verb, int argc, char **argv,
 bool kd_storage_refuse(kd_app *app, const char *verb, bool write)
 {
     if (!app->conn || !kd_conn_alive(app->conn)) {
-        kd_app_status(app, true, "%s: not connected", verb);
+        if (app->conn)
+            kd_app_status(app, true, "%s: not connected to %s (kvmdeck reconnects by itself)", verb,
+                          kd_conn_host(app->conn)->uri);
+        else
+            kd_app_status(app, true, "%s: not connected", verb);
         return true;
     }
     if (write && kd_conn_readonly(app->conn)) {
