@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The volume verbs: from the palette with virsh's arguments, or from the volumes screen's
@@ -314,18 +316,75 @@ void kd_act_vol_delete(kd_app *app, int argc, char **argv)
 
 /* ---- upload, download, XML ---------------------------------------------------------------- */
 
-static void on_upload_file(kd_app *app, bool ok, const char *text, void *opaque)
+/* What is wrong with a local file before a transfer starts, or NULL. */
+static const char *local_problem(const char *path, bool upload, char *buf, size_t n)
+{
+    struct stat st;
+    if (upload) {
+        if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+            snprintf(buf, n, "%s: %s", path, strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            snprintf(buf, n, "%s is a directory: name a file", path);
+        else
+            return NULL;
+        return buf;
+    }
+    if (lstat(path, &st) == 0) {
+        snprintf(buf, n, "%s exists: kvmdeck does not overwrite it", path);
+        return buf;
+    }
+    char *dir = kd_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    const char *d = slash ? dir : ".";
+    const char *why = access(d, W_OK) < 0 ? strerror(errno) : NULL;
+    if (why)
+        snprintf(buf, n, "cannot write in %s: %s", d, why);
+    free(dir);
+    return why ? buf : NULL;
+}
+
+static void transfer_prompt(kd_app *app, vol_arg *v, const char *initial, bool upload);
+
+static void on_file(kd_app *app, bool ok, const char *text, void *opaque, bool upload)
 {
     vol_arg *v = opaque;
-    if (ok && *text)
-        kd_storage_xfer_start(app, v->pool, v->vol, text, true);
+    if (!ok || !*text)
+        return;
+    char buf[512];
+    const char *problem = local_problem(text, upload, buf, sizeof(buf));
+    if (!problem) {
+        kd_storage_xfer_start(app, v->pool, v->vol, text, upload);
+        return;
+    }
+    /* Asked again with what was typed, so one wrong letter costs one key. */
+    vol_arg *again = kd_calloc(1, sizeof(*again));
+    again->pool = kd_strdup(v->pool);
+    again->vol = kd_strdup(v->vol);
+    transfer_prompt(app, again, text, upload);
+    kd_app_status(app, true, "%s: %s", upload ? "vol-upload" : "vol-download", problem);
+}
+
+static void on_upload_file(kd_app *app, bool ok, const char *text, void *opaque)
+{
+    on_file(app, ok, text, opaque, true);
 }
 
 static void on_download_file(kd_app *app, bool ok, const char *text, void *opaque)
 {
-    vol_arg *v = opaque;
-    if (ok && *text)
-        kd_storage_xfer_start(app, v->pool, v->vol, text, false);
+    on_file(app, ok, text, opaque, false);
+}
+
+static void transfer_prompt(kd_app *app, vol_arg *v, const char *initial, bool upload)
+{
+    char *msg = upload ? kd_asprintf("Local file to write into volume '%s' (it overwrites the "
+                                     "volume's data):",
+                                     v->vol)
+                       : kd_asprintf("New local file to save volume '%s' in:", v->vol);
+    prompt(app, upload ? "Upload into volume" : "Download volume", msg, initial,
+           upload ? on_upload_file : on_download_file, v);
+    free(msg);
 }
 
 static void transfer(kd_app *app, int argc, char **argv, bool upload)
@@ -343,13 +402,7 @@ static void transfer(kd_app *app, int argc, char **argv, bool upload)
     char cwd[4096];
     const char *dir = getcwd(cwd, sizeof(cwd)) ? cwd : "/tmp";
     char *initial = upload ? kd_asprintf("%s/", dir) : kd_asprintf("%s/%s", dir, v->vol);
-    char *msg = upload ? kd_asprintf("Local file to write into volume '%s' (it overwrites the "
-                                     "volume's data):",
-                                     v->vol)
-                       : kd_asprintf("New local file to save volume '%s' in:", v->vol);
-    prompt(app, upload ? "Upload into volume" : "Download volume", msg, initial,
-           upload ? on_upload_file : on_download_file, v);
-    free(msg);
+    transfer_prompt(app, v, initial, upload);
     free(initial);
 }
 

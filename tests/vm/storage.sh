@@ -97,6 +97,21 @@ got=$(sha256sum <"$OUT" | cut -d' ' -f1)
 kd_assert_eq "$want" "$got" "the existing file after a refused download"
 kd_ok "a download never overwrites an existing file"
 
+# Asked for the file: a name that cannot work is refused at once and asked again, with
+# what was typed kept.
+palette "vol-download up.img"
+kd_tmux_keys Enter
+kd_tmux_wait "Download volume"
+kd_tmux_keys C-u
+kd_tmux_literal "$OUT"
+kd_tmux_keys Enter
+wait_status "exists: kvmdeck does not overwrite it" 10
+kd_tmux_wait "Download volume"
+kd_tmux_wait "$OUT"
+kd_tmux_keys Escape
+kd_tmux_wait_gone "Download volume"
+kd_ok "a download prompt refuses an existing file and asks again with the name kept"
+
 # X right behind Enter: the transfer is cancelled before it can finish.
 dd if=/dev/zero of="$BIG" bs=1M count=256 status=none
 palette_run "vol-create-as $POOL big.img 256M --format raw"
