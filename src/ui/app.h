@@ -275,6 +275,8 @@ void kd_console_toggle_log(kd_app *app);
 struct kd_vt *kd_console_vt(const kd_console *c);
 const char *kd_console_name(const kd_console *c);
 const char *kd_console_status(const kd_console *c);
+/* Whether the guest's console stream is open (not waiting for the domain or refused). */
+bool kd_console_attached(const kd_console *c);
 bool kd_console_scrolling(const kd_console *c, size_t *first);
 bool kd_console_logging(const kd_console *c);
 kd_console *kd_console_next(const kd_console *c);
@@ -324,6 +326,8 @@ extern const kd_action kd_actions_wizard[];
 extern const size_t kd_actions_wizard_count;
 extern const kd_action kd_actions_hwedit[];
 extern const size_t kd_actions_hwedit_count;
+extern const kd_action kd_actions_info[];
+extern const size_t kd_actions_info_count;
 extern const kd_action kd_actions_pager[];
 extern const size_t kd_actions_pager_count;
 extern const kd_action kd_actions_vnc[];

@@ -419,6 +419,11 @@ const char *kd_console_status(const kd_console *c)
     return c->status;
 }
 
+bool kd_console_attached(const kd_console *c)
+{
+    return c->serial != NULL;
+}
+
 bool kd_console_scrolling(const kd_console *c, size_t *first)
 {
     *first = c->scroll;

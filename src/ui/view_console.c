@@ -177,8 +177,12 @@ static void act_console(kd_app *app, int argc, char **argv)
 
 static void act_leave(kd_app *app, int argc, char **argv)
 {
+    bool attached = app->console && kd_console_attached(app->console);
     kd_app_set_view(app, KD_VIEW_LIST);
-    kd_app_status(app, false, "the console keeps running; v returns to it");
+    if (attached)
+        kd_app_status(app, false, "the console keeps running; v returns to it");
+    else
+        kd_app_status(app, false, "left the console (not attached: v tries again)");
 }
 
 static void act_scroll_up(kd_app *app, int argc, char **argv)

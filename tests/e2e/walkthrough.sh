@@ -51,6 +51,8 @@ case $screen in
 esac
 kd_ok "typing into a console that did not attach says so, not 'not running'"
 kd_tmux_keys C-]
+kd_tmux_wait "left the console (not attached: v tries again)"
+kd_ok "leaving it does not claim the console keeps running"
 kd_tmux_wait "? help  : command  q quit"
 kd_tmux_keys v
 kd_tmux_wait "opening the console of test"
