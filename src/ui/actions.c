@@ -211,6 +211,7 @@ static const struct {
     {kd_actions_hwedit, &kd_actions_hwedit_count},
     {kd_actions_vnc, &kd_actions_vnc_count},
     {kd_actions_pager, &kd_actions_pager_count},
+    {kd_actions_info, &kd_actions_info_count},
 };
 
 size_t kd_action_count(void)
