@@ -1,3 +1,5 @@
+#include "backend/network.h"
+#include "backend/storage.h"
 #include "core/str.h"
 #include "ui/app.h"
 
@@ -80,15 +82,58 @@ static void complete_verbs(const char *prefix, char ***v, size_t *n)
     }
 }
 
+static void complete_name(const char *name, const char *prefix, char ***v, size_t *n)
+{
+    if (strncmp(name, prefix, strlen(prefix)) == 0)
+        push(v, n, kd_str_quote(name));
+}
+
 static void complete_domains(kd_app *app, const char *prefix, char ***v, size_t *n)
 {
     if (!app->conn)
         return;
-    for (size_t i = 0; i < kd_conn_domain_count(app->conn); i++) {
-        const char *name = kd_conn_domain_at(app->conn, i)->name;
-        if (strncmp(name, prefix, strlen(prefix)) == 0)
-            push(v, n, kd_str_quote(name));
-    }
+    for (size_t i = 0; i < kd_conn_domain_count(app->conn); i++)
+        complete_name(kd_conn_domain_at(app->conn, i)->name, prefix, v, n);
+}
+
+static void complete_pools(kd_app *app, const char *prefix, char ***v, size_t *n)
+{
+    size_t count = 0;
+    kd_pool *p = app->conn ? kd_storage_pools_list(app->conn, &count, NULL) : NULL;
+    for (size_t i = 0; i < count; i++)
+        complete_name(p[i].name, prefix, v, n);
+    kd_storage_pools_free(p, count);
+}
+
+static void complete_networks(kd_app *app, const char *prefix, char ***v, size_t *n)
+{
+    size_t count = 0;
+    kd_network *net = app->conn ? kd_net_list(app->conn, &count, NULL) : NULL;
+    for (size_t i = 0; i < count; i++)
+        complete_name(net[i].name, prefix, v, n);
+    kd_net_list_free(net, count);
+}
+
+/* What the verb's argument at index (1 the first) names, from the action's usage text
+ * ("POOL NAME SIZE ..."): pools and networks by their names, else domains. */
+static void complete_argument(kd_app *app, const char *verb, int index, const char *prefix,
+                              char ***v, size_t *n)
+{
+    const kd_action *a = kd_action_find_verb(verb);
+    if (!a)
+        a = kd_action_find(verb);
+    char **words = NULL;
+    const char *bad;
+    int nw = a && a->usage ? kd_str_split_words(a->usage, &words, &bad) : -1;
+    const char *kind = nw >= index ? words[index - 1] : "DOMAIN";
+    if (strcmp(kind, "POOL") == 0)
+        complete_pools(app, prefix, v, n);
+    else if (strcmp(kind, "NETWORK") == 0)
+        complete_networks(app, prefix, v, n);
+    else if (kind[0] != '[' && strcmp(kind, "FILE") != 0 && strcmp(kind, "URI") != 0)
+        complete_domains(app, prefix, v, n);
+    if (nw >= 0)
+        kd_strv_free(words);
 }
 
 /* virsh's verbs before the dotted action names, which are longer and rarer. */
@@ -117,10 +162,15 @@ char **kd_app_complete(kd_app *app, const char *line, size_t *word_start)
     }
     int np = kd_str_split_words(typed, &parts, &bad);
     const char *prefix = np > 0 ? parts[0] : "";
-    if (index == 0)
+    if (index == 0) {
         complete_verbs(prefix, &v, &n);
-    else
-        complete_domains(app, prefix, &v, &n);
+    } else {
+        /* Verbs are plain words: the first one needs no unquoting. */
+        const char *verb = line + strspn(line, " \t");
+        char *first = kd_strndup(verb, strcspn(verb, " \t"));
+        complete_argument(app, first, index, prefix, &v, &n);
+        free(first);
+    }
     if (np >= 0)
         kd_strv_free(parts);
     free(typed);

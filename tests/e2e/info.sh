@@ -76,6 +76,24 @@ shown "pool-info default-pool" "$def" "pool-info default-pool"
 palette_run "net-info default"
 shown "net-info default" "$def" "net-info default"
 
+# Tab completes what the verb's argument names: a pool, a network, a domain.
+palette "pool-info def"
+kd_tmux_keys Tab
+wait_last '^:pool-info default-pool$'
+kd_tmux_keys Escape
+wait_last '^ [^:]'
+palette "net-info de"
+kd_tmux_keys Tab
+wait_last '^:net-info default$'
+kd_tmux_keys Escape
+wait_last '^ [^:]'
+palette "dominfo te"
+kd_tmux_keys Tab
+wait_last '^:dominfo test$'
+kd_tmux_keys Escape
+wait_last '^ [^:]'
+kd_ok "Tab completes pool, network and domain names by the verb's argument"
+
 # Volumes and snapshots are made here first, and again by the virsh session that compares.
 # kvmdeck's volumes are sparse where virsh's vol-create-as allocates the whole capacity,
 # hence --allocation 0 there.
