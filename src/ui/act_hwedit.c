@@ -1,5 +1,6 @@
 #include "core/str.h"
 #include "ui/app.h"
+#include "ui/form.h"
 #include "ui/hwedit.h"
 #include "ui/hwedit_priv.h"
 #include "ui/pager.h"
@@ -76,8 +77,50 @@ EDITOR_ACTION(act_add, kd_hw_form_add(s))
 EDITOR_ACTION(act_remove, kd_hw_form_remove(s))
 EDITOR_ACTION(act_media, kd_hw_form_media(s))
 EDITOR_ACTION(act_pin, kd_hw_form_pin(s))
-EDITOR_ACTION(act_memory, kd_hw_form_memory(s))
-EDITOR_ACTION(act_vcpus, kd_hw_form_cpus(s))
+/* virsh's "setmem DOMAIN SIZE" (KiB unless a unit is given) and "setvcpus DOMAIN COUNT"
+ * apply at once, as virsh does; without the value the form asks. */
+static void act_memory(kd_app *app, int argc, char **argv)
+{
+    hw_screen *s = editor(app, argc > 1 ? 1 : argc, argv);
+    if (!s)
+        return;
+    if (argc < 2) {
+        kd_hw_form_memory(s);
+        return;
+    }
+    long long bytes = kd_form_parse_size(argv[1], 1024);
+    if (bytes <= 0 || argc > 2) {
+        kd_app_status(app, true, "usage: setmem DOMAIN SIZE (KiB, or with a unit: 512M, 2G)");
+        return;
+    }
+    kd_err err;
+    kd_hw_result res;
+    const kd_hw_model *m = kd_hwed_config(s->ed);
+    int rc = kd_hwed_set_memory(s->ed, (unsigned long long)bytes / 1024, m->maxmem_kib, &res, &err);
+    kd_hw_report(s, "memory", rc, &res, &err);
+}
+
+static void act_vcpus(kd_app *app, int argc, char **argv)
+{
+    hw_screen *s = editor(app, argc > 1 ? 1 : argc, argv);
+    if (!s)
+        return;
+    if (argc < 2) {
+        kd_hw_form_cpus(s);
+        return;
+    }
+    char *end;
+    unsigned long n = strtoul(argv[1], &end, 10);
+    if (*end || n == 0 || n > 4096 || argc > 2) {
+        kd_app_status(app, true, "usage: setvcpus DOMAIN COUNT");
+        return;
+    }
+    kd_err err;
+    kd_hw_result res;
+    const kd_hw_model *m = kd_hwed_config(s->ed);
+    int rc = kd_hwed_set_vcpus(s->ed, (unsigned)n, m->maxvcpus, &res, &err);
+    kd_hw_report(s, "vCPUs", rc, &res, &err);
+}
 EDITOR_ACTION(act_desc, kd_hw_form_description(s))
 EDITOR_ACTION(act_add_disk, kd_hw_form_disk_add(s, false, false))
 EDITOR_ACTION(act_add_nic, kd_hw_form_nic_add(s))
@@ -109,8 +152,8 @@ const kd_action kd_actions_hwedit[] = {
     {"hw.media", "change-media", "[DOMAIN]", "Insert or eject the selected CD-ROM's media",
      act_media},
     {"hw.pin", "vcpupin", "[DOMAIN]", "Pin a vCPU to host CPUs", act_pin},
-    {"hw.memory", "setmem", "[DOMAIN]", "Set memory and maximum memory", act_memory},
-    {"hw.vcpus", "setvcpus", "[DOMAIN]", "Set vCPUs, CPU model and topology", act_vcpus},
+    {"hw.memory", "setmem", "[DOMAIN [SIZE]]", "Set memory and maximum memory", act_memory},
+    {"hw.vcpus", "setvcpus", "[DOMAIN [COUNT]]", "Set vCPUs, CPU model and topology", act_vcpus},
     {"hw.desc", "desc", "[DOMAIN]", "Set the description", act_desc},
     {"hw.attach-disk", "attach-disk", "[DOMAIN]", "Add a disk from a file or volume", act_add_disk},
     {"hw.attach-interface", "attach-interface", "[DOMAIN]", "Add a NIC", act_add_nic},
