@@ -3,6 +3,7 @@
 #include "backend/loop.h"
 #include "backend/virt.h"
 #include "core/str.h"
+#include "core/time.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -247,13 +248,6 @@ _Static_assert(sizeof(events) / sizeof(events[0]) == EV_COUNT, "one id slot per 
 
 /* ---- the libvirt connection --------------------------------------------------------- */
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* libvirt calls this with the connection's close lock held, possibly on a worker thread:
  * only flag the death and wake the loop, whose timer does the rest. */
 static void on_close(virConnectPtr vc, int reason, void *opaque)
@@ -394,7 +388,7 @@ static int open_virt(kd_conn *c, kd_err *err, bool *cancelled)
 static void retry_after(kd_conn *c, int ms)
 {
     c->delay_ms = ms;
-    c->next_at_ms = now_ms() + ms;
+    c->next_at_ms = kd_now_ms() + ms;
     kd_loop_update_timer(c->timer, ms);
 }
 
@@ -458,7 +452,7 @@ int kd_conn_retry_in_ms(const kd_conn *c)
 {
     if (kd_conn_alive(c) || c->next_at_ms < 0)
         return -1;
-    long long left = c->next_at_ms - now_ms();
+    long long left = c->next_at_ms - kd_now_ms();
     return left > 0 ? (int)left : 0;
 }
 

@@ -3,6 +3,7 @@
 #include "console/vt.h"
 #include "core/paths.h"
 #include "core/str.h"
+#include "core/time.h"
 #include "ui/app.h"
 
 #include <errno.h>
@@ -85,18 +86,11 @@ static void flush_to_guest(kd_console *c)
  * REDRAW_MS instead of after each piece, which would cost the CPU the guest needs. */
 #define REDRAW_MS 15
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_redraw(int timer, void *opaque)
 {
     kd_app *app = opaque;
     kd_loop_update_timer(timer, -1);
-    app->console_drawn_ms = now_ms();
+    app->console_drawn_ms = kd_now_ms();
     if (app->view == KD_VIEW_CONSOLE)
         app->dirty_full = true;
 }
@@ -105,7 +99,7 @@ static void on_redraw(int timer, void *opaque)
  * is drawn every REDRAW_MS. */
 static void schedule_redraw(kd_app *app)
 {
-    long long now = now_ms();
+    long long now = kd_now_ms();
     if (now - app->console_drawn_ms >= REDRAW_MS) {
         app->console_drawn_ms = now;
         app->dirty_full = true;

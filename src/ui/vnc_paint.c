@@ -1,5 +1,6 @@
 #include "backend/loop.h"
 #include "core/str.h"
+#include "core/time.h"
 #include "ui/form.h"
 #include "ui/vnc_ui.h"
 
@@ -156,13 +157,6 @@ static void give_back_terminal(void)
     mvcur(-1, -1, 0, 0);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_img_timer(int timer, void *opaque)
 {
     vnc_screen *s = opaque;
@@ -173,7 +167,7 @@ static void on_img_timer(int timer, void *opaque)
 /* An image is the whole picture: at most one every IMG_MS, the last change never lost. */
 static bool image_due(vnc_screen *s)
 {
-    long long wait = s->img_at + IMG_MS - now_ms();
+    long long wait = s->img_at + IMG_MS - kd_now_ms();
     if (wait <= 0)
         return true;
     if (s->img_timer < 0)
@@ -187,7 +181,7 @@ static void render_image(vnc_screen *s, const kd_fb *fb, kd_buf *b)
 {
     if (!s->img_dirty || !image_due(s))
         return;
-    s->img_at = now_ms();
+    s->img_at = kd_now_ms();
     int rows = s->app->rows - 3, cols = s->app->cols;
     struct winsize ws;
     int cw = 10, ch = 20; /* a guess when the terminal does not say */

@@ -1,0 +1,7 @@
+#ifndef KD_CORE_TIME_H
+#define KD_CORE_TIME_H
+
+/* Milliseconds on the monotonic clock: for intervals, never for dates. */
+long long kd_now_ms(void);
+
+#endif
