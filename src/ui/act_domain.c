@@ -90,6 +90,7 @@ static const char *name_of(kd_app *app, const char *uuid)
 
 typedef struct {
     char uuid[37];
+    int id; /* the run that was asked to shut down: a new start is another run */
     time_t deadline;
 } shutdown_watch;
 
@@ -97,7 +98,7 @@ static shutdown_watch *watches;
 static size_t nwatches;
 static int watch_timer = -1;
 
-static void offer_force_off(kd_app *app, const char *uuid);
+static void offer_force_off(kd_app *app, const char *uuid, const char *title, const char *why);
 
 static void on_watch_timer(int timer, void *opaque)
 {
@@ -105,7 +106,8 @@ static void on_watch_timer(int timer, void *opaque)
     time_t now = time(NULL);
     for (size_t i = 0; i < nwatches;) {
         const kd_domain *d = app->conn ? kd_conn_domain_by_uuid(app->conn, watches[i].uuid) : NULL;
-        bool down = !d || d->state == KD_DOM_SHUTOFF;
+        /* Down, or down and started again between two ticks (a new ID): that run ended. */
+        bool down = !d || d->state == KD_DOM_SHUTOFF || d->id != watches[i].id;
         if (!down && now < watches[i].deadline) {
             i++;
             continue;
@@ -113,8 +115,15 @@ static void on_watch_timer(int timer, void *opaque)
         char uuid[37];
         memcpy(uuid, watches[i].uuid, sizeof(uuid));
         watches[i] = watches[--nwatches];
-        if (!down)
-            offer_force_off(app, uuid);
+        if (!down) {
+            char *title = kd_asprintf("%s is still running", d->name);
+            char *why = kd_asprintf("It ignored the ACPI shutdown for %d s. Force it off "
+                                    "(destroy)?",
+                                    app->shutdown_timeout_s);
+            offer_force_off(app, uuid, title, why);
+            free(title);
+            free(why);
+        }
     }
     if (nwatches == 0)
         kd_loop_update_timer(timer, -1);
@@ -126,6 +135,8 @@ static void watch_shutdown(kd_app *app, const char *uuid)
         watch_timer = kd_loop_add_timer(-1, on_watch_timer, app, NULL);
     watches = kd_realloc(watches, (nwatches + 1) * sizeof(*watches));
     memcpy(watches[nwatches].uuid, uuid, 37);
+    const kd_domain *d = kd_conn_domain_by_uuid(app->conn, uuid);
+    watches[nwatches].id = d ? d->id : -1;
     watches[nwatches].deadline = time(NULL) + app->shutdown_timeout_s;
     nwatches++;
     kd_loop_update_timer(watch_timer, 1000);
@@ -261,6 +272,19 @@ static void run_op(kd_app *app, int argc, char **argv, kd_op op, confirm_rule ru
         op_request_free(r);
         return;
     }
+    const kd_domain *one =
+        r->n == 1 && app->conn ? kd_conn_domain_by_uuid(app->conn, r->uuids[0].uuid) : NULL;
+    if (op == KD_OP_SHUTDOWN && one && one->state == KD_DOM_PAUSED) {
+        /* A paused guest cannot answer ACPI (libvirt refuses to ask it): say so and offer
+         * what can work. */
+        char *title = kd_asprintf("%s is paused", one->name);
+        offer_force_off(app, one->uuid, title,
+                        "A paused guest cannot answer an ACPI shutdown (p resumes it). "
+                        "Force it off (destroy) now?");
+        free(title);
+        op_request_free(r);
+        return;
+    }
     if (rule == CONFIRM_ALWAYS || (rule == CONFIRM_BULK && r->n > 1)) {
         char *names = names_list(app, r);
         char *title = kd_asprintf("%s %zu domain%s?", kd_op_verb(op), r->n, r->n == 1 ? "" : "s");
@@ -294,23 +318,20 @@ static void offer_done(kd_app *app, bool ok, const char *text, void *opaque)
         execute(app, opaque);
 }
 
-static void offer_force_off(kd_app *app, const char *uuid)
+static void offer_force_off(kd_app *app, const char *uuid, const char *title, const char *why)
 {
     op_request *r = kd_calloc(1, sizeof(*r));
     r->op = KD_OP_DESTROY;
     r->n = 1;
     r->uuids = kd_malloc(sizeof(kd_uuid));
     memcpy(r->uuids[0].uuid, uuid, 37);
-    char *title = kd_asprintf("%s is still running", name_of(app, uuid));
-    char *msg = kd_asprintf("It ignored the ACPI shutdown for %d s. Force it off (destroy)?\n%s",
-                            app->shutdown_timeout_s, consequence(KD_OP_DESTROY));
+    char *msg = kd_asprintf("%s\n%s", why, consequence(KD_OP_DESTROY));
     kd_dialog_spec spec = {.title = title,
                            .message = msg,
                            .done = offer_done,
                            .opaque = r,
                            .opaque_free = op_request_free};
     kd_dialog_confirm(app, &spec);
-    free(title);
     free(msg);
 }
 
