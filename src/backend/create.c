@@ -135,3 +135,21 @@ int kd_create_domain(kd_conn *conn, const kd_domspec *s, const char *xml, bool s
     free(r.vol);
     return rc;
 }
+
+int kd_create_transient(kd_conn *conn, const char *xml, char *uuid_out, kd_err *err)
+{
+    if (kd_conn_check_writable(conn, "create", err) < 0)
+        return -1;
+    virConnectPtr vc = kd_conn_virt_err(conn, err);
+    if (!vc)
+        return -1;
+    virDomainPtr dom = virDomainCreateXML(vc, xml, 0);
+    if (!dom) {
+        kd_virt_err(err, KD_ERR_LIBVIRT, "create");
+        return -1;
+    }
+    if (uuid_out && virDomainGetUUIDString(dom, uuid_out) < 0)
+        uuid_out[0] = '\0';
+    virDomainFree(dom);
+    return 0;
+}

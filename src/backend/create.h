@@ -26,6 +26,10 @@ typedef enum {
 int kd_create_domain(kd_conn *conn, const kd_domspec *s, const char *xml, bool start,
                      char *uuid_out, kd_err *err);
 
+/* virsh's create FILE: start a transient domain from XML (gone when it stops).
+ * uuid_out (37 bytes, may be NULL) gets its UUID. */
+int kd_create_transient(kd_conn *conn, const char *xml, char *uuid_out, kd_err *err);
+
 /* For tests only: make step fail (without running it) in the next kd_create_domain calls;
  * KD_CREATE_LAST turns the injection off. */
 void kd_create_fail_at(kd_create_step step);
