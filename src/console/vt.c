@@ -337,7 +337,16 @@ int kd_vt_resize(kd_vt *vt, int rows, int cols, kd_err *err)
         return -1;
     if (rows == vt->rows && cols == vt->cols)
         return 0;
+    VTermPos pos;
+    vterm_state_get_cursorpos(vt->state, &pos);
     vterm_set_size(vt->vterm, rows, cols);
+    /* Like xterm, a new size resets the scrolling margins (the cursor stays): libvterm 0.1.4
+     * would keep a top margin below a smaller screen's bottom, then move a negative number
+     * of lines when it scrolls. */
+    char reset[48];
+    int n = snprintf(reset, sizeof(reset), "\x1b[r\x1b[%d;%dH", clamp(pos.row, 0, rows - 1) + 1,
+                     clamp(pos.col, 0, cols - 1) + 1);
+    vterm_input_write(vt->vterm, reset, (size_t)n);
     free(vt->grid);
     vt->rows = rows;
     vt->cols = cols;

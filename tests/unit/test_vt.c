@@ -476,6 +476,31 @@ static void test_repeat(void **state)
     kd_vt_free(vt);
 }
 
+/* Margins set on a large screen, then the screen made smaller than them: scrolling must
+ * stay inside the new screen (libvterm 0.1.4 alone moves a negative number of lines). */
+static void test_margins_after_shrink(void **state)
+{
+    (void)state;
+    kd_err err;
+    kd_vt *vt = vt_make(24, 80, 100);
+    vt_put(vt, "\x1b[?69h\x1b[30;70s\x1b[10;20r\x1b[12;40H");
+    assert_int_equal(kd_vt_resize(vt, 3, 20, &err), 0);
+    int row, col;
+    bool visible;
+    kd_vt_cursor(vt, &row, &col, &visible);
+    assert_true(row >= 0 && row < 3 && col >= 0 && col < 20);
+    vt_put(vt, "\x1b[5S\x1b[2T\n\n\n\x1b[3L\x1b[3M\x1b[5@\x1b[5P\x1b[?69l");
+    assert_clean(vt);
+    /* The margins are the whole screen again: a line feed at the bottom scrolls it all. */
+    vt_put(vt, "\x1b[2J\x1b[Ha\r\nb\r\nc\r\nd");
+    assert_row(vt, 0, "b");
+    assert_row(vt, 2, "d");
+    assert_int_equal(kd_vt_resize(vt, 30, 100, &err), 0);
+    vt_put(vt, "\x1b[5S\x1b[2T\x1b[3L\x1b[3M");
+    assert_clean(vt);
+    kd_vt_free(vt);
+}
+
 static void test_huge_counts_and_bells(void **state)
 {
     (void)state;
@@ -546,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_huge_parameters),
         cmocka_unit_test(test_repeat),
         cmocka_unit_test(test_huge_counts_and_bells),
+        cmocka_unit_test(test_margins_after_shrink),
         cmocka_unit_test(test_queries_answered),
     };
     int failed = cmocka_run_group_tests_name("vt emulation", tests, NULL, NULL);
