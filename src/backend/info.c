@@ -16,18 +16,10 @@
 
 #define FIELD "%-15s %s\n"
 
-static virConnectPtr live(kd_conn *conn, kd_err *err)
-{
-    virConnectPtr c = kd_conn_virt(conn);
-    if (!c)
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
-    return c;
-}
-
 /* As virsh: a name, else a UUID, else an Id. */
 static virDomainPtr find_domain(kd_conn *conn, const char *name, kd_err *err)
 {
-    virConnectPtr c = live(conn, err);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c)
         return NULL;
     virDomainPtr d = virDomainLookupByName(c, name);
@@ -252,7 +244,7 @@ static int by_id_name(const void *a, const void *b)
 
 char *kd_info_list(kd_conn *conn, kd_info_list_which which, kd_err *err)
 {
-    virConnectPtr c = live(conn, err);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c)
         return NULL;
     static const unsigned flags[] = {[KD_INFO_LIST_ACTIVE] = VIR_CONNECT_LIST_DOMAINS_ACTIVE,

@@ -12,14 +12,6 @@
 
 #define FIELD "%-15s %s\n"
 
-static virConnectPtr live(kd_conn *conn, kd_err *err)
-{
-    virConnectPtr c = kd_conn_virt(conn);
-    if (!c)
-        kd_err_set(err, KD_ERR_CONNECT, "not connected");
-    return c;
-}
-
 /* After a failed lookup: "no WHAT named 'NAME'" when libvirt says it does not exist. */
 static void lookup_err(kd_err *err, int notfound, const char *what, const char *name)
 {
@@ -59,7 +51,7 @@ static const char *pool_state(int s)
 
 char *kd_info_pool_info(kd_conn *conn, const char *pool, kd_err *err)
 {
-    virConnectPtr c = live(conn, err);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c)
         return NULL;
     virStoragePoolPtr p = virStoragePoolLookupByName(c, pool);
@@ -129,7 +121,7 @@ static const char *vol_type(int t)
 
 char *kd_info_vol_info(kd_conn *conn, const char *pool, const char *vol, kd_err *err)
 {
-    virConnectPtr c = live(conn, err);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c)
         return NULL;
     virStorageVolPtr v = find_vol(c, pool, vol, err);
@@ -153,7 +145,7 @@ char *kd_info_vol_info(kd_conn *conn, const char *pool, const char *vol, kd_err 
 
 char *kd_info_net_info(kd_conn *conn, const char *net, kd_err *err)
 {
-    virConnectPtr c = live(conn, err);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c)
         return NULL;
     virNetworkPtr n = virNetworkLookupByName(c, net);
@@ -185,7 +177,7 @@ char *kd_info_net_info(kd_conn *conn, const char *net, kd_err *err)
 
 char *kd_info_nodememstats(kd_conn *conn, int cell, kd_err *err)
 {
-    virConnectPtr c = live(conn, err);
+    virConnectPtr c = kd_conn_virt_err(conn, err);
     if (!c)
         return NULL;
     int n = 0;

@@ -1,6 +1,7 @@
 #include "backend/action.h"
 #include "core/str.h"
 #include "ui/app.h"
+#include "ui/pager.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -382,7 +383,7 @@ static void act_dumpxml(kd_app *app, int argc, char **argv)
         kd_app_status(app, true, "%s", err.msg);
     } else {
         char *title = kd_asprintf("dumpxml %s%s", a->name, inactive ? " --inactive" : "");
-        kd_view_text_open(app, title, xml);
+        kd_pager_open(app, title, xml);
         free(title);
         free(xml);
     }

@@ -1,5 +1,6 @@
 #include "core/str.h"
 #include "ui/app.h"
+#include "ui/pager.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,7 +280,7 @@ static void act_audit(kd_app *app, int argc, char **argv)
     if (n == 0)
         kd_buf_adds(&b, "No changes recorded yet.\n");
     kd_audit_rows_free(rows, n);
-    kd_view_text_open(app, "Audit log (newest first)", b.data);
+    kd_pager_open(app, "Audit log (newest first)", b.data);
     kd_buf_free(&b);
 }
 

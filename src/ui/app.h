@@ -382,8 +382,6 @@ const char *kd_view_list_tags(const kd_app *app, const char *uuid);
 void kd_view_list_load_tags(kd_app *app);
 void kd_view_details_refresh(kd_app *app);
 void kd_view_details_free_graphs(kd_app *app);
-/* Open the text view on text split into lines; takes neither argument. */
-void kd_view_text_open(kd_app *app, const char *title, const char *text);
 
 /* Screen */
 void kd_app_status(kd_app *app, bool error, const char *fmt, ...)

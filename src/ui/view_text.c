@@ -1,16 +1,10 @@
 #include "core/str.h"
 #include "ui/app.h"
-#include "ui/pager.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Pages of text (dumpxml, the audit log) and the saved connections. */
-
-void kd_view_text_open(kd_app *app, const char *title, const char *text)
-{
-    kd_pager_open(app, title, text);
-}
+/* The saved connections. */
 
 /* The hosts open now, under the list: which one the domain list shows, which x can close. */
 static void draw_open_hosts(kd_app *app, WINDOW *w, int y)
