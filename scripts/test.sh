@@ -17,20 +17,27 @@ cd build/test
 jobs=$(nproc)
 make -j"$jobs" --quiet
 
-status=0
-make -j"$jobs" check || status=$?
-if [ "$status" -ne 0 ]; then
-    # Show every failing test's log so CI output says why.
-    for log in $(find tests -name '*.log' ! -name test-suite.log); do
-        if grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
-            echo "===== $log"
-            cat "$log"
+# show_failures DIR: print the log of every test under DIR that failed, so the output
+# says why.
+show_failures() {
+    find "$1" -name '*.trs' | while read -r trs; do
+        if grep -qE '^:test-result: (FAIL|ERROR)' "$trs"; then
+            echo "===== ${trs%.trs}.log"
+            cat "${trs%.trs}.log"
         fi
     done
-fi
+}
+
+status=0
+make -j"$jobs" check || status=$?
+[ "$status" -eq 0 ] || show_failures tests
 if [ "$status" -eq 0 ]; then
     make -j"$jobs" distcheck >distcheck.out 2>&1 || {
         tail -n 80 distcheck.out
+        # The tarball's own build tree is kept when its tests fail.
+        for d in kvmdeck-*/_build; do
+            [ -d "$d" ] && show_failures "$d"
+        done
         status=1
     }
     grep -E '^=+$|archives ready' distcheck.out | tail -n 1 || true
