@@ -113,7 +113,7 @@ static int connect_and_print(kd_conn *conn, const kd_domain *d, const kd_fontset
         return 1;
     shot s = {0};
     kd_vnc_cbs cbs = {on_damage, on_resized, on_closed, NULL};
-    kd_vnc *vnc = kd_vnc_new(fd, &cbs, &s, err);
+    kd_vnc *vnc = kd_vnc_new(fd, &cbs, KD_VNC_TIMEOUT_S, &s, err);
     if (!vnc)
         return 1;
     /* QEMU draws its screen only while a client watches: the answer to the handshake's

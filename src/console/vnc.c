@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <rfb/rfbclient.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,8 +16,10 @@
  * WaitForMessage. libvncclient writes its messages through two global hooks; they are
  * kept (the last line) for the error messages instead of reaching the screen. */
 
-#define READ_TIMEOUT_S 10
-#define PASSWORD_MAX   256
+#define PASSWORD_MAX 256
+/* Messages handled in one turn of the loop: a flood of them does not keep the keyboard
+ * waiting; the rest are served at the next turn. */
+#define BATCH_MAX 64
 
 struct kd_vnc {
     rfbClient *client;
@@ -29,7 +32,10 @@ struct kd_vnc {
     int busy;     /* depth of the loop's callback */
     bool doomed;  /* kd_vnc_free was called from inside a callback */
     char refusal[160];
-    int pending; /* a timer serving what the handshake read ahead, -1 when none */
+    int pending; /* a timer serving what was read ahead (at the handshake, past a batch) */
+    int fb_w, fb_h, fb_bpp; /* the framebuffer allocated */
+    int stall;              /* while the server does not read what is sent: the timer ending it */
+    int timeout_s;
 };
 
 static char last_log[256];
@@ -66,8 +72,13 @@ static kd_vnc *of(rfbClient *c)
 static rfbBool on_malloc_fb(rfbClient *c)
 {
     kd_vnc *v = of(c);
+    int bpp = c->format.bitsPerPixel / 8 ? c->format.bitsPerPixel / 8 : 4;
+    /* The same size again (a server may say it over and over): the pixels stay. */
+    if (c->frameBuffer && c->width == v->fb_w && c->height == v->fb_h && bpp == v->fb_bpp)
+        return TRUE;
     free(c->frameBuffer);
     c->frameBuffer = NULL;
+    v->fb_w = v->fb_h = v->fb_bpp = 0;
     if (c->width <= 0 || c->height <= 0 || c->width > KD_FB_MAX_W || c->height > KD_FB_MAX_H) {
         snprintf(v->refusal, sizeof(v->refusal),
                  "the VNC server asked for a %dx%d screen; at most %dx%d is accepted", c->width,
@@ -75,10 +86,16 @@ static rfbBool on_malloc_fb(rfbClient *c)
         v->refused = true;
         return FALSE;
     }
-    size_t bpp = (size_t)c->format.bitsPerPixel / 8;
-    c->frameBuffer = calloc((size_t)c->width * (size_t)c->height, bpp ? bpp : 4);
-    if (!c->frameBuffer)
-        kd_die_oom();
+    c->frameBuffer = calloc((size_t)c->width * (size_t)c->height, (size_t)bpp);
+    if (!c->frameBuffer) {
+        snprintf(v->refusal, sizeof(v->refusal),
+                 "not enough memory for the VNC server's %dx%d screen", c->width, c->height);
+        v->refused = true;
+        return FALSE;
+    }
+    v->fb_w = c->width;
+    v->fb_h = c->height;
+    v->fb_bpp = bpp;
     if (v->ready && v->cbs.resized)
         v->cbs.resized(v->opaque, c->width, c->height);
     return TRUE;
@@ -115,6 +132,8 @@ static void destroy(kd_vnc *v)
         kd_loop_remove_handle(v->watch);
     if (v->pending >= 0)
         kd_loop_remove_timer(v->pending);
+    if (v->stall >= 0)
+        kd_loop_remove_timer(v->stall);
     if (v->client) {
         free(v->client->frameBuffer);
         v->client->frameBuffer = NULL;
@@ -132,6 +151,10 @@ static void end(kd_vnc *v, const char *why)
         kd_loop_remove_handle(v->watch);
         v->watch = -1;
     }
+    if (v->stall >= 0) {
+        kd_loop_remove_timer(v->stall);
+        v->stall = -1;
+    }
     if (v->cbs.closed)
         v->cbs.closed(v->opaque, why);
 }
@@ -146,24 +169,77 @@ static const char *failure(kd_vnc *v)
     return last_log[0] ? last_log : "the VNC connection failed";
 }
 
+/* libvncclient writes (an update request after each update, the user's input) by waiting
+ * until the socket takes the bytes, however long that is. Nothing is handed to it while the
+ * socket would not take a few messages at once; a server that stops reading for the
+ * timeout is given up. */
+static bool writable(const kd_vnc *v)
+{
+    struct pollfd p = {.fd = v->client->sock, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+}
+
+static void on_stall(int timer, void *opaque)
+{
+    kd_vnc *v = opaque;
+    (void)timer;
+    v->busy++;
+    end(v, "the VNC server stopped reading what kvmdeck sends");
+    v->busy--;
+    if (v->doomed && v->busy == 0)
+        destroy(v);
+}
+
+/* Wait for room to write instead of reading on. */
+static void hold(kd_vnc *v)
+{
+    if (v->stall >= 0)
+        return;
+    kd_loop_update_handle(v->watch, KD_LOOP_WRITE);
+    v->stall = kd_loop_add_timer(v->timeout_s * 1000, on_stall, v, NULL);
+}
+
+static void release(kd_vnc *v)
+{
+    if (v->stall < 0)
+        return;
+    kd_loop_remove_timer(v->stall);
+    v->stall = -1;
+    kd_loop_update_handle(v->watch, KD_LOOP_READ);
+}
+
+static void on_pending(int timer, void *opaque);
+
 static void on_readable(int watch, int fd, int events, void *opaque)
 {
     kd_vnc *v = opaque;
     (void)watch;
     (void)fd;
     v->busy++;
-    if (events & (KD_LOOP_ERROR | KD_LOOP_HANGUP) && !(events & KD_LOOP_READ)) {
+    if (events & (KD_LOOP_ERROR | KD_LOOP_HANGUP) && !(events & (KD_LOOP_READ | KD_LOOP_WRITE))) {
         end(v, "the VNC server closed the connection");
+    } else if (!(events & KD_LOOP_READ) && v->client->buffered == 0) {
+        /* Room to write again; the socket wakes us when there is something to read. */
+        if (writable(v))
+            release(v);
     } else {
         /* One message per wake-up, and then whatever libvncclient already read ahead: the
-         * socket will not wake us for bytes that left it. */
+         * socket will not wake us for bytes that left it. Past a batch, the next turn. */
         last_log[0] = '\0';
+        int n = 0;
         do {
+            if (!writable(v)) {
+                hold(v);
+                break;
+            }
+            release(v);
             if (!HandleRFBServerMessage(v->client)) {
                 end(v, failure(v));
                 break;
             }
-        } while (!v->doomed && v->client->buffered > 0);
+        } while (!v->doomed && !v->closed && v->client->buffered > 0 && ++n < BATCH_MAX);
+        if (!v->doomed && !v->closed && v->stall < 0 && v->client->buffered > 0 && v->pending < 0)
+            v->pending = kd_loop_add_timer(0, on_pending, v, NULL);
     }
     v->busy--;
     if (v->doomed && v->busy == 0)
@@ -189,7 +265,7 @@ static rfbClient *make_client(kd_vnc *v, int fd)
     c->GotFrameBufferUpdate = on_update;
     c->GetPassword = on_password;
     c->canHandleNewFBSize = TRUE;
-    c->readTimeout = READ_TIMEOUT_S;
+    c->readTimeout = v->timeout_s;
     /* Exact pixels: screenshots and text stay sharp. */
     c->appData.encodingsString = "copyrect zrle hextile zlib raw";
     c->appData.enableJPEG = FALSE;
@@ -221,7 +297,7 @@ static int handshake(kd_vnc *v, kd_err *err)
     return 0;
 }
 
-kd_vnc *kd_vnc_new(int fd, const kd_vnc_cbs *cbs, void *opaque, kd_err *err)
+kd_vnc *kd_vnc_new(int fd, const kd_vnc_cbs *cbs, int timeout_s, void *opaque, kd_err *err)
 {
     install_log();
     kd_vnc *v = kd_calloc(1, sizeof(*v));
@@ -229,8 +305,12 @@ kd_vnc *kd_vnc_new(int fd, const kd_vnc_cbs *cbs, void *opaque, kd_err *err)
     v->opaque = opaque;
     v->watch = -1;
     v->pending = -1;
-    /* Non-blocking: a server that stops half-way through a message costs READ_TIMEOUT_S
-     * at most, not the program. */
+    v->stall = -1;
+    v->timeout_s = timeout_s < 1                    ? 1
+                   : timeout_s > KD_VNC_TIMEOUT_MAX ? KD_VNC_TIMEOUT_MAX
+                                                    : timeout_s;
+    /* Non-blocking: a server that stops half-way through a message costs the timeout at
+     * most, not the program. */
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     v->client = make_client(v, fd);
     if (handshake(v, err) < 0) {
@@ -304,30 +384,38 @@ static int sent(kd_vnc *v, rfbBool ok, const char *what, kd_err *err)
     return -1;
 }
 
-int kd_vnc_key(kd_vnc *v, uint32_t keysym, bool down, kd_err *err)
+/* Whether input can be sent now: the connection is open and the server reads. */
+static int can_send(kd_vnc *v, const char *what, kd_err *err)
 {
     if (v->closed) {
         kd_err_set(err, KD_ERR_IO, "the VNC connection is closed");
         return -1;
     }
+    if (!writable(v)) {
+        kd_err_set(err, KD_ERR_IO, "the VNC server is not reading: %s was not sent", what);
+        return -1;
+    }
+    return 0;
+}
+
+int kd_vnc_key(kd_vnc *v, uint32_t keysym, bool down, kd_err *err)
+{
+    if (can_send(v, "a key", err) < 0)
+        return -1;
     return sent(v, SendKeyEvent(v->client, keysym, down ? TRUE : FALSE), "a key", err);
 }
 
 int kd_vnc_pointer(kd_vnc *v, int x, int y, int buttons, kd_err *err)
 {
-    if (v->closed) {
-        kd_err_set(err, KD_ERR_IO, "the VNC connection is closed");
+    if (can_send(v, "the pointer", err) < 0)
         return -1;
-    }
     return sent(v, SendPointerEvent(v->client, x, y, buttons), "the pointer", err);
 }
 
 int kd_vnc_refresh(kd_vnc *v, kd_err *err)
 {
-    if (v->closed) {
-        kd_err_set(err, KD_ERR_IO, "the VNC connection is closed");
+    if (can_send(v, "an update request", err) < 0)
         return -1;
-    }
     rfbClient *c = v->client;
     return sent(v, SendFramebufferUpdateRequest(c, 0, 0, c->width, c->height, FALSE),
                 "an update request", err);

@@ -30,10 +30,16 @@ typedef struct {
     int (*password)(void *opaque, char *buf, size_t n);
 } kd_vnc_cbs;
 
+/* How long the server may stall, in seconds: silent half-way through a message (libvncclient
+ * waits for the rest), or not reading what is sent to it. Then the connection ends. */
+#define KD_VNC_TIMEOUT_S   10
+#define KD_VNC_TIMEOUT_MAX 300
+
 /* Speak RFB on fd (connected; kd_vnc owns and closes it from now on, even on failure).
  * The handshake (and the password question) happens here; then a full update is asked
- * for and the socket watched by the loop. NULL with err when the handshake fails. */
-kd_vnc *kd_vnc_new(int fd, const kd_vnc_cbs *cbs, void *opaque, kd_err *err);
+ * for and the socket watched by the loop. NULL with err when the handshake fails.
+ * timeout_s: see KD_VNC_TIMEOUT_S (1 to KD_VNC_TIMEOUT_MAX). */
+kd_vnc *kd_vnc_new(int fd, const kd_vnc_cbs *cbs, int timeout_s, void *opaque, kd_err *err);
 void kd_vnc_free(kd_vnc *v);
 
 /* The framebuffer; false before the first one or after a refused size. */
@@ -42,7 +48,8 @@ const char *kd_vnc_desktop_name(const kd_vnc *v);
 bool kd_vnc_closed(const kd_vnc *v);
 
 /* Input for the guest: an X keysym pressed or released; the pointer at framebuffer
- * coordinates with a button mask (1 left, 2 middle, 4 right, 8/16 wheel up/down). */
+ * coordinates with a button mask (1 left, 2 middle, 4 right, 8/16 wheel up/down). Refused
+ * (nothing sent) while the server does not read what was sent before. */
 int kd_vnc_key(kd_vnc *v, uint32_t keysym, bool down, kd_err *err);
 int kd_vnc_pointer(kd_vnc *v, int x, int y, int buttons, kd_err *err);
 /* Ask for the whole picture again (after a lost frame, for a screenshot...). */

@@ -28,17 +28,23 @@ const char *kd_vnc_colors_name(kd_fb_colors c)
 
 /* ---- the [vnc] section of the configuration ------------------------------------- */
 
-typedef struct {
-    vnc_img_mode img;
-    bool text; /* text screens read as text (the default) */
-} vnc_conf;
-
 static int config_entry(const char *section, const char *key, const char *value, int line,
                         void *opaque, kd_err *err)
 {
-    vnc_conf *c = opaque;
+    kd_vnc_conf *c = opaque;
     if (strcmp(section, "vnc") != 0)
         return 0;
+    if (strcmp(key, "timeout") == 0) {
+        char *end;
+        long n = strtol(value, &end, 10);
+        if (end == value || *end || n < 1 || n > KD_VNC_TIMEOUT_MAX) {
+            kd_err_set(err, KD_ERR_INVALID, "line %d: [vnc] timeout takes 1 to %d seconds", line,
+                       KD_VNC_TIMEOUT_MAX);
+            return -1;
+        }
+        c->timeout_s = (int)n;
+        return 0;
+    }
     if (strcmp(key, "text") == 0) {
         if (strcmp(value, "auto") != 0 && strcmp(value, "off") != 0) {
             kd_err_set(err, KD_ERR_INVALID, "line %d: [vnc] text takes auto or off", line);
@@ -59,31 +65,21 @@ static int config_entry(const char *section, const char *key, const char *value,
     return -1;
 }
 
-/* The [vnc] section of the config file; a bad value is reported and the default used. */
-static vnc_conf read_conf(kd_app *app)
+kd_vnc_conf kd_vnc_read_conf(kd_app *app)
 {
-    vnc_conf c = {VNC_IMG_AUTO, true};
+    const kd_vnc_conf defaults = {VNC_IMG_AUTO, true, KD_VNC_TIMEOUT_S};
+    kd_vnc_conf c = defaults;
     char *dir = kd_paths_config_dir();
     char *path = kd_asprintf("%s/config", dir);
     kd_err err;
     kd_err_clear(&err);
     if (kd_ini_parse_file(path, config_entry, &c, &err) < 0 && err.code != KD_ERR_NOTFOUND) {
         kd_app_status(app, true, "%s: %s", path, err.msg);
-        c = (vnc_conf){VNC_IMG_AUTO, true};
+        c = defaults;
     }
     free(path);
     free(dir);
     return c;
-}
-
-vnc_img_mode kd_vnc_configured_img(kd_app *app)
-{
-    return read_conf(app).img;
-}
-
-bool kd_vnc_text_first(kd_app *app)
-{
-    return read_conf(app).text;
 }
 
 /* ---- the password, asked during the handshake ------------------------------------ */

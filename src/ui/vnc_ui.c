@@ -258,12 +258,14 @@ static vnc_screen *screen_new(kd_app *app, const kd_domain *d)
     s->reap_timer = -1;
     s->img_timer = -1;
     s->img_id = 1;
-    s->text = kd_vnc_text_new(kd_vnc_text_first(app));
+    kd_vnc_conf conf = kd_vnc_read_conf(app);
+    s->timeout_s = conf.timeout_s;
+    s->text = kd_vnc_text_new(conf.text);
     kd_fbview_set_zoom(s->view, 0);
     s->colors_auto = true;
     s->colors = kd_vnc_detect_colors();
     kd_fbview_set_colors(s->view, s->colors);
-    s->img_mode = kd_vnc_configured_img(app);
+    s->img_mode = conf.img;
     s->img = kd_vnc_detect_img(s->img_mode);
     return s;
 }
@@ -281,7 +283,7 @@ static int connect_screen(vnc_screen *s, kd_err *err)
     if (fd < 0)
         return -1;
     kd_vnc_cbs cbs = {on_damage, on_resized, on_closed, on_password};
-    s->vnc = kd_vnc_new(fd, &cbs, s, err);
+    s->vnc = kd_vnc_new(fd, &cbs, s->timeout_s, s, err);
     return s->vnc ? 0 : -1;
 }
 

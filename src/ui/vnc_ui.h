@@ -39,6 +39,7 @@ typedef struct {
     bool text_shown;   /* text was drawn last time, not the picture */
     bool dead;         /* the connection is over: the screen goes at the next turn of the loop */
     int reap_timer;
+    int timeout_s; /* [vnc] timeout */
 } vnc_screen;
 
 extern const kd_screen_ops kd_vnc_screen_ops;
@@ -47,11 +48,14 @@ void kd_vnc_ui_open(kd_app *app, int argc, char **argv);
 void kd_vnc_ui_menu_toggle(kd_app *app);
 
 /* vnc_menu.c */
-/* [vnc] image in the configuration file; a bad value is reported and auto used. */
-vnc_img_mode kd_vnc_configured_img(kd_app *app);
-/* [vnc] text in the config file: whether text screens are read as text (auto, the
- * default) or drawn as pixels first (off). */
-bool kd_vnc_text_first(kd_app *app);
+/* The [vnc] section of the configuration file; a bad value is reported and the defaults
+ * used. */
+typedef struct {
+    vnc_img_mode img; /* image: how pictures are drawn */
+    bool text;        /* text: text screens read as text (auto, the default) or pixels first */
+    int timeout_s;    /* timeout: how long the server may stall before it is given up */
+} kd_vnc_conf;
+kd_vnc_conf kd_vnc_read_conf(kd_app *app);
 /* The display's password, asked in a nested key loop (the handshake waits for it); 0, or
  * -1 when cancelled. */
 int kd_vnc_ask_password(vnc_screen *s, char *buf, size_t n);

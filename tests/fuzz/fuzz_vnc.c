@@ -1,9 +1,11 @@
 /* libFuzzer target: the RFB client (src/console/vnc.c over libvncclient) fed a server that
  * says anything. The first bytes choose the handshake (security type, framebuffer size);
- * the rest arrives as the server's messages. The loop is a stand-in that calls the
- * socket's handler until the connection ends, as kvmdeck's loop would. Checked: no crash,
- * no leak, damage always inside the framebuffer, a refused size never leaves a
- * framebuffer, and the connection ends. */
+ * the rest arrives as the server's messages, and one bit of the first byte makes the server
+ * one that never reads what the client sends. The loop is a stand-in that calls the
+ * socket's handler until the connection ends, as kvmdeck's loop would, and fires the
+ * client's stall timer when it waits for room to write that will never come. Checked: no
+ * crash, no leak, no blocking, damage always inside the framebuffer, a refused size never
+ * leaves a framebuffer, and the connection ends. */
 #include "backend/loop.h"
 #include "console/vnc.h"
 
@@ -17,15 +19,24 @@
 static kd_loop_handle_cb handler;
 static void *handler_opaque;
 static int handler_fd = -1;
+static int handler_events;
+static kd_loop_timer_cb stall_cb; /* a timer with a period: the loop would fire it later */
+static void *stall_opaque;
 
 int kd_loop_add_handle(int fd, int events, kd_loop_handle_cb cb, void *opaque, kd_err *err)
 {
-    (void)events;
     (void)err;
     handler = cb;
     handler_opaque = opaque;
     handler_fd = fd;
+    handler_events = events;
     return 1;
+}
+
+void kd_loop_update_handle(int watch, int events)
+{
+    (void)watch;
+    handler_events = events;
 }
 
 void kd_loop_remove_handle(int watch)
@@ -36,16 +47,27 @@ void kd_loop_remove_handle(int watch)
 
 int kd_loop_add_timer(int period_ms, kd_loop_timer_cb cb, void *opaque, kd_err *err)
 {
-    (void)period_ms;
-    (void)cb;
-    (void)opaque;
     (void)err;
+    if (period_ms > 0) {
+        stall_cb = cb;
+        stall_opaque = opaque;
+        return 3;
+    }
     return 2; /* read-ahead after the handshake: served by the next handler call here */
 }
 
 void kd_loop_remove_timer(int timer)
 {
-    (void)timer;
+    if (timer == 3)
+        stall_cb = NULL;
+}
+
+/* The server reads (and drops) what the client sent. */
+static void drain(int fd)
+{
+    char buf[4096];
+    while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+        ;
 }
 
 typedef struct {
@@ -133,6 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t head[64];
     bool auth;
     size_t hn = handshake(head, data, size, &auth);
+    bool reads = !(size > 0 && (data[0] & 2)); /* else a server that never reads */
+    stall_cb = NULL;
     size_t skip = size > 5 ? 5 : size;
     if (write(sv[1], head, hn) != (ssize_t)hn ||
         write(sv[1], data + skip, size - skip) != (ssize_t)(size - skip))
@@ -143,13 +167,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kd_err err;
     kd_err_clear(&err);
     handler = NULL;
-    kd_vnc *v = kd_vnc_new(sv[0], &cbs, &s, &err);
+    kd_vnc *v = kd_vnc_new(sv[0], &cbs, KD_VNC_TIMEOUT_S, &s, &err);
     if (!v) {
         if (!err.msg[0])
             abort();
     } else {
-        for (int i = 0; i < 100000 && handler && !s.closed; i++)
-            handler(1, handler_fd, KD_LOOP_READ, handler_opaque);
+        /* The loop's part: the socket's handler with what it waits for, or, when the
+         * client waits for room to write and this server never reads, the stall timer. */
+        for (int i = 0; i < 100000 && handler && !s.closed; i++) {
+            if (reads)
+                drain(sv[1]);
+            if (handler_events == KD_LOOP_WRITE && !reads) {
+                if (!stall_cb)
+                    abort(); /* waiting for room to write with nothing to end the wait */
+                stall_cb(3, stall_opaque);
+            } else {
+                handler(1, handler_fd, handler_events, handler_opaque);
+            }
+        }
         if (!s.closed)
             abort(); /* the input is finite: the connection must end */
         kd_fb fb;

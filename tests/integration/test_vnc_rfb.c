@@ -1,7 +1,7 @@
 /* The RFB client in the event loop against a small scripted VNC server on a socketpair:
  * the handshake (with and without a password), framebuffer updates and their damage,
- * keys and pointer events reaching the server, sizes above the caps refused, and a server
- * that goes away. */
+ * keys and pointer events reaching the server, sizes above the caps refused, a server
+ * that goes away, and one that stops reading. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +31,8 @@ typedef struct {
     bool close_after;       /* hang up after the first update */
     int resize_w, resize_h; /* a DesktopSize on the first incremental request, when set */
     const char *refuse;     /* refuse the password with this reason */
+    bool deaf;              /* after the handshake: updates without end, nothing read */
+    bool then_rect;         /* after the DesktopSize, the small square of the next request */
     /* What the server saw, under lock. */
     pthread_mutex_t lock;
     uint32_t key;
@@ -170,7 +172,7 @@ static bool serve_one(server *s, int *requests)
             return send_rect(s, 0, 0, s->w, s->h, true) && !s->close_after;
         if (*requests == 2 && s->resize_w)
             return send_resize(s);
-        if (*requests == 2)
+        if (*requests == 2 || (*requests == 3 && s->then_rect))
             return send_rect(s, 3, 4, 2, 2, false);
         return true; /* nothing new: the client waits */
     case 4:          /* KeyEvent */
@@ -199,7 +201,11 @@ static void *serve(void *opaque)
 {
     server *s = opaque;
     int requests = 0;
-    if (handshake(s))
+    static const uint8_t empty_update[4] = {0};
+    if (handshake(s) && s->deaf)
+        while (wr(s->fd, empty_update, sizeof(empty_update)))
+            ;
+    else if (!s->deaf)
         while (serve_one(s, &requests))
             ;
     shutdown(s->fd, SHUT_RDWR);
@@ -216,7 +222,7 @@ typedef struct {
     int damage_calls;
     long damage_area;
     int last_x, last_y, last_w, last_h;
-    int resized_w, resized_h;
+    int resized_w, resized_h, resized_calls;
     int closed;
     char why[256];
     int pw_calls;
@@ -240,6 +246,7 @@ static void on_resized(void *o, int w, int h)
     fixture *f = o;
     f->resized_w = w;
     f->resized_h = h;
+    f->resized_calls++;
 }
 
 static void on_closed(void *o, const char *why)
@@ -325,7 +332,7 @@ static void test_updates(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_non_null(f->vnc);
     assert_int_equal(f->resized_w, W);
     assert_int_equal(f->resized_h, H);
@@ -362,7 +369,7 @@ static void test_input(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_non_null(f->vnc);
     assert_int_equal(kd_vnc_key(f->vnc, 0xff0d, true, &err), 0);
     assert_int_equal(kd_vnc_pointer(f->vnc, 10, 20, 1, &err), 0);
@@ -388,7 +395,7 @@ static void test_password(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_non_null(f->vnc);
     assert_int_equal(f->pw_calls, 1);
     assert_int_equal(f->srv.got_response, 16);
@@ -404,7 +411,7 @@ static void test_password_cancelled(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_null(f->vnc);
     assert_int_equal(f->pw_calls, 1);
     assert_int_equal(err.code, KD_ERR_CONNECT);
@@ -419,7 +426,7 @@ static void test_too_big(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_null(f->vnc);
     assert_non_null(strstr(err.msg, "9000x16"));
     assert_non_null(strstr(err.msg, "8192x8192"));
@@ -435,7 +442,7 @@ static void test_resize(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->resized_w == 32);
     assert_int_equal(f->resized_h, 16);
@@ -445,12 +452,30 @@ static void test_resize(void **state)
     assert_int_equal(fb.stride, 32 * 4);
     finish(f);
 
+    /* The same size again: the picture stays, the owner hears of no new size. */
+    f = start(W, H);
+    f->srv.resize_w = W;
+    f->srv.resize_h = H;
+    f->srv.then_rect = true;
+    run_server(f);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    assert_non_null(f->vnc);
+    RUN_UNTIL(f->last_w == 2 && f->last_h == 2);
+    assert_int_equal(f->resized_calls, 1); /* the one after the handshake */
+    assert_true(kd_vnc_fb(f->vnc, &fb));
+    int r, g, b;
+    rgb_at(&fb, 10, 7, &r, &g, &b);
+    assert_int_equal(r, 40);
+    assert_int_equal(g, 35);
+    assert_int_equal(b, 200);
+    finish(f);
+
     /* Past the caps, later: the connection ends with the reason. */
     f = start(W, H);
     f->srv.resize_w = 8193;
     f->srv.resize_h = 100;
     run_server(f);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->closed == 1);
     assert_non_null(strstr(f->why, "8193x100"));
@@ -468,7 +493,7 @@ static void test_server_closes(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->closed == 1);
     assert_true(f->why[0] != '\0');
@@ -485,13 +510,46 @@ static void test_refused(void **state)
     run_server(f);
     kd_err err;
     kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
     assert_null(f->vnc);
     /* The server's reason is shown, its control bytes are not. */
     assert_non_null(strstr(err.msg, "go away"));
     for (const char *p = err.msg; *p; p++)
         assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
     finish(f);
+}
+
+/* A server that sends and never reads: each update makes the client ask for the next one,
+ * until the socket takes no more. kvmdeck must neither block in a write (the alarm ends a
+ * hung test) nor keep the connection past its timeout. */
+static void test_deaf_server(void **state)
+{
+    (void)state;
+    alarm(30);
+    fixture *f = start(W, H);
+    f->srv.deaf = true;
+    run_server(f);
+    kd_err err;
+    kd_err_clear(&err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, 1, f, &err);
+    assert_non_null(f->vnc);
+    RUN_UNTIL(kd_vnc_key(f->vnc, 'a', true, &err) < 0);
+    assert_int_equal(f->closed, 0);
+    assert_int_equal(err.code, KD_ERR_IO);
+    assert_non_null(strstr(err.msg, "the VNC server is not reading: a key was not sent"));
+    assert_int_equal(kd_vnc_pointer(f->vnc, 1, 1, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "not reading"));
+    /* One second (the timeout given) later, the connection is over and says why. */
+    kd_err e;
+    int tick = kd_loop_add_timer(10, on_tick, NULL, &e);
+    for (int i = 0; i < 1000 && !f->closed; i++)
+        kd_loop_run_once(&e);
+    kd_loop_remove_timer(tick);
+    assert_int_equal(f->closed, 1);
+    assert_string_equal(f->why, "the VNC server stopped reading what kvmdeck sends");
+    assert_true(kd_vnc_closed(f->vnc));
+    finish(f);
+    alarm(0);
 }
 
 static int open_fds(void)
@@ -521,7 +579,7 @@ static void test_no_fd_left(void **state)
         run_server(f);
         kd_err err;
         kd_err_clear(&err);
-        f->vnc = kd_vnc_new(f->client_fd, &cbs, f, &err);
+        f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
         assert_true((f->vnc != NULL) == (round == 0 || round >= 3));
         if (f->vnc)
             RUN_UNTIL(round == 0 ? f->damage_calls > 0 : f->closed == 1);
@@ -542,7 +600,7 @@ int main(void)
         cmocka_unit_test(test_password),      cmocka_unit_test(test_password_cancelled),
         cmocka_unit_test(test_too_big),       cmocka_unit_test(test_resize),
         cmocka_unit_test(test_server_closes), cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_no_fd_left),
+        cmocka_unit_test(test_no_fd_left),    cmocka_unit_test(test_deaf_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -365,9 +365,9 @@ static void test_save_errors(void **state)
     free(path);
 }
 
-/* ---- [vnc] image in the configuration file ------------------------------------------- */
+/* ---- the [vnc] section of the configuration file -------------------------------------- */
 
-static vnc_img_mode config_with(const char *text, kd_app *app)
+static kd_vnc_conf config_with(const char *text, kd_app *app)
 {
     char *dir = kd_asprintf("/tmp/kd-test-vnc-cfg-%d", (int)getpid());
     char *sub = kd_asprintf("%s/kvmdeck", dir);
@@ -380,7 +380,7 @@ static vnc_img_mode config_with(const char *text, kd_app *app)
     fclose(f);
     setenv("XDG_CONFIG_HOME", dir, 1);
     memset(app, 0, sizeof(*app));
-    vnc_img_mode m = kd_vnc_configured_img(app);
+    kd_vnc_conf m = kd_vnc_read_conf(app);
     unlink(path);
     rmdir(sub);
     rmdir(dir);
@@ -394,17 +394,40 @@ static void test_config_image(void **state)
 {
     (void)state;
     kd_app app;
-    assert_int_equal(config_with("[vnc]\nimage = sixel\n", &app), VNC_IMG_SIXEL);
-    assert_int_equal(config_with("[ui]\ntheme = mono\n[vnc]\nimage = kitty\n", &app),
+    assert_int_equal(config_with("[vnc]\nimage = sixel\n", &app).img, VNC_IMG_SIXEL);
+    assert_int_equal(config_with("[ui]\ntheme = mono\n[vnc]\nimage = kitty\n", &app).img,
                      VNC_IMG_KITTY);
-    assert_int_equal(config_with("[vnc]\nimage = off\n", &app), VNC_IMG_OFF);
-    assert_int_equal(config_with("[ui]\nimage = sixel\n", &app), VNC_IMG_AUTO);
+    assert_int_equal(config_with("[vnc]\nimage = off\n", &app).img, VNC_IMG_OFF);
+    assert_int_equal(config_with("[ui]\nimage = sixel\n", &app).img, VNC_IMG_AUTO);
     assert_false(app.status_error);
     /* A value it does not know: said, and auto used. */
-    assert_int_equal(config_with("[vnc]\nimage = sixels\n", &app), VNC_IMG_AUTO);
+    assert_int_equal(config_with("[vnc]\nimage = sixels\n", &app).img, VNC_IMG_AUTO);
     assert_true(app.status_error);
     assert_non_null(strstr(app.status, "image takes auto, off, sixel or kitty"));
     assert_string_equal(kd_vnc_img_name(VNC_IMG_KITTY), "kitty");
+}
+
+static void test_config_text_timeout(void **state)
+{
+    (void)state;
+    kd_app app;
+    kd_vnc_conf c = config_with("[vnc]\n", &app);
+    assert_true(c.text);
+    assert_int_equal(c.timeout_s, KD_VNC_TIMEOUT_S);
+    c = config_with("[vnc]\ntext = off\ntimeout = 45\n", &app);
+    assert_false(c.text);
+    assert_int_equal(c.timeout_s, 45);
+    assert_false(app.status_error);
+    /* Out of range, or not a number: said with the line, and every default kept. */
+    const char *bad[] = {"[vnc]\ntext = off\ntimeout = 0\n", "[vnc]\ntext = off\ntimeout = 301\n",
+                         "[vnc]\ntext = off\ntimeout = 10s\n", "[vnc]\ntext = off\ntimeout =\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = config_with(bad[i], &app);
+        assert_true(app.status_error);
+        assert_non_null(strstr(app.status, "line 3: [vnc] timeout takes 1 to 300 seconds"));
+        assert_true(c.text);
+        assert_int_equal(c.timeout_s, KD_VNC_TIMEOUT_S);
+    }
 }
 
 int main(void)
@@ -416,7 +439,7 @@ int main(void)
         cmocka_unit_test(test_keypad),        cmocka_unit_test(test_modified_keys),
         cmocka_unit_test(test_from_names),    cmocka_unit_test(test_ppm),
         cmocka_unit_test(test_png),           cmocka_unit_test(test_save_errors),
-        cmocka_unit_test(test_config_image),
+        cmocka_unit_test(test_config_image),  cmocka_unit_test(test_config_text_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
