@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <rfb/rfbclient.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* The RFB client: libvncclient's protocol code, driven by the loop instead of its own
@@ -171,11 +174,20 @@ static const char *failure(kd_vnc *v)
 
 /* libvncclient writes (an update request after each update, the user's input) by waiting
  * until the socket takes the bytes, however long that is. Nothing is handed to it while the
- * socket would not take a few messages at once; a server that stops reading for the
- * timeout is given up. */
+ * socket's send buffer has less than SEND_ROOM free (a key is up to 8 small messages, each
+ * costing the kernel a buffer of its own); a server that stops reading for the timeout is
+ * given up. POLLOUT alone would say no far too early: a UNIX socket is not writable for
+ * poll once a quarter of its buffer is used. */
+#define SEND_ROOM (16 * 1024)
+
 static bool writable(const kd_vnc *v)
 {
-    struct pollfd p = {.fd = v->client->sock, .events = POLLOUT};
+    int fd = v->client->sock, queued = 0, size = 0;
+    socklen_t len = sizeof(size);
+    if (ioctl(fd, SIOCOUTQ, &queued) == 0 &&
+        getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) == 0 && size > 0)
+        return size - queued >= (size / 2 < SEND_ROOM ? size / 2 : SEND_ROOM);
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
 }
 

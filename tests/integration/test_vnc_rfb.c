@@ -33,10 +33,12 @@ typedef struct {
     const char *refuse;     /* refuse the password with this reason */
     bool deaf;              /* after the handshake: updates without end, nothing read */
     bool then_rect;         /* after the DesktopSize, the small square of the next request */
+    int pause_ms;           /* after the handshake: read nothing for this long */
     /* What the server saw, under lock. */
     pthread_mutex_t lock;
     uint32_t key;
     int key_down;
+    int keys_seen;
     int ptr_x, ptr_y, ptr_mask;
     int got_response; /* bytes of the password response */
     int rshift, gshift, bshift;
@@ -180,6 +182,7 @@ static bool serve_one(server *s, int *requests)
             return false;
         pthread_mutex_lock(&s->lock);
         s->key_down = b[0];
+        s->keys_seen++;
         s->key = (uint32_t)b[3] << 24 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 8 | b[6];
         pthread_mutex_unlock(&s->lock);
         return true;
@@ -202,7 +205,10 @@ static void *serve(void *opaque)
     server *s = opaque;
     int requests = 0;
     static const uint8_t empty_update[4] = {0};
-    if (handshake(s) && s->deaf)
+    bool shaken = handshake(s);
+    if (shaken && s->pause_ms)
+        usleep((useconds_t)s->pause_ms * 1000);
+    if (shaken && s->deaf)
         while (wr(s->fd, empty_update, sizeof(empty_update)))
             ;
     else if (!s->deaf)
@@ -519,6 +525,37 @@ static void test_refused(void **state)
     finish(f);
 }
 
+static int keys_seen(fixture *f)
+{
+    pthread_mutex_lock(&f->srv.lock);
+    int n = f->srv.keys_seen;
+    pthread_mutex_unlock(&f->srv.lock);
+    return n;
+}
+
+/* A server slow to read (busy, or a slow link) while the user types fast: every key is sent,
+ * none refused, as long as the socket's buffer takes them. */
+static void test_slow_reader(void **state)
+{
+    (void)state;
+    fixture *f = start(W, H);
+    f->srv.pause_ms = 500;
+    run_server(f);
+    /* A known buffer size: the kernel doubles it, and the test stays well inside. */
+    int size = 200 * 1024;
+    assert_int_equal(setsockopt(f->client_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)), 0);
+    kd_err err;
+    kd_err_clear(&err);
+    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    assert_non_null(f->vnc);
+    for (int i = 0; i < 200; i++) {
+        if (kd_vnc_key(f->vnc, 'a' + i % 26, i % 2 == 0, &err) < 0)
+            fail_msg("key %d refused: %s", i, err.msg);
+    }
+    RUN_UNTIL(keys_seen(f) == 200);
+    finish(f);
+}
+
 /* A server that sends and never reads: each update makes the client ask for the next one,
  * until the socket takes no more. kvmdeck must neither block in a write (the alarm ends a
  * hung test) nor keep the connection past its timeout. */
@@ -601,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_too_big),       cmocka_unit_test(test_resize),
         cmocka_unit_test(test_server_closes), cmocka_unit_test(test_refused),
         cmocka_unit_test(test_no_fd_left),    cmocka_unit_test(test_deaf_server),
+        cmocka_unit_test(test_slow_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
