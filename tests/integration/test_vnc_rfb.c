@@ -296,6 +296,14 @@ static void run_server(fixture *f)
     assert_int_equal(pthread_create(&f->thread, NULL, serve, &f->srv), 0);
 }
 
+/* Start the server's thread and speak RFB to it. */
+static kd_vnc *open_client(fixture *f, int timeout_s, kd_err *err)
+{
+    run_server(f);
+    kd_err_clear(err);
+    return kd_vnc_new(f->client_fd, &cbs, timeout_s, f, err);
+}
+
 static void finish(fixture *f)
 {
     kd_vnc_free(f->vnc); /* closes the client's end: the server's read ends */
@@ -335,10 +343,8 @@ static void test_updates(void **state)
 {
     (void)state;
     fixture *f = start(W, H);
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     assert_int_equal(f->resized_w, W);
     assert_int_equal(f->resized_h, H);
@@ -372,10 +378,8 @@ static void test_input(void **state)
 {
     (void)state;
     fixture *f = start(W, H);
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     assert_int_equal(kd_vnc_key(f->vnc, 0xff0d, true, &err), 0);
     assert_int_equal(kd_vnc_pointer(f->vnc, 10, 20, 1, &err), 0);
@@ -398,10 +402,8 @@ static void test_password(void **state)
     (void)state;
     fixture *f = start(W, H);
     f->srv.auth = true;
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     assert_int_equal(f->pw_calls, 1);
     assert_int_equal(f->srv.got_response, 16);
@@ -414,10 +416,8 @@ static void test_password_cancelled(void **state)
     fixture *f = start(W, H);
     f->srv.auth = true;
     f->pw_cancel = true;
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_null(f->vnc);
     assert_int_equal(f->pw_calls, 1);
     assert_int_equal(err.code, KD_ERR_CONNECT);
@@ -429,10 +429,8 @@ static void test_too_big(void **state)
 {
     (void)state;
     fixture *f = start(9000, 16);
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_null(f->vnc);
     assert_non_null(strstr(err.msg, "9000x16"));
     assert_non_null(strstr(err.msg, "8192x8192"));
@@ -445,10 +443,8 @@ static void test_resize(void **state)
     fixture *f = start(W, H);
     f->srv.resize_w = 32;
     f->srv.resize_h = 16;
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->resized_w == 32);
     assert_int_equal(f->resized_h, 16);
@@ -463,8 +459,7 @@ static void test_resize(void **state)
     f->srv.resize_w = W;
     f->srv.resize_h = H;
     f->srv.then_rect = true;
-    run_server(f);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->last_w == 2 && f->last_h == 2);
     assert_int_equal(f->resized_calls, 1); /* the one after the handshake */
@@ -480,8 +475,7 @@ static void test_resize(void **state)
     f = start(W, H);
     f->srv.resize_w = 8193;
     f->srv.resize_h = 100;
-    run_server(f);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->closed == 1);
     assert_non_null(strstr(f->why, "8193x100"));
@@ -496,10 +490,8 @@ static void test_server_closes(void **state)
     fixture *f = start(W, H);
     f->srv.close_after = true;
     f->free_on_close = true;
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(f->closed == 1);
     assert_true(f->why[0] != '\0');
@@ -513,10 +505,8 @@ static void test_refused(void **state)
     fixture *f = start(W, H);
     f->srv.auth = true;
     f->srv.refuse = "go away\033[2J\033]0;owned\007";
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_null(f->vnc);
     /* The server's reason is shown, its control bytes are not. */
     assert_non_null(strstr(err.msg, "go away"));
@@ -540,13 +530,11 @@ static void test_slow_reader(void **state)
     (void)state;
     fixture *f = start(W, H);
     f->srv.pause_ms = 500;
-    run_server(f);
     /* A known buffer size: the kernel doubles it, and the test stays well inside. */
     int size = 200 * 1024;
     assert_int_equal(setsockopt(f->client_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)), 0);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+    f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
     assert_non_null(f->vnc);
     for (int i = 0; i < 200; i++) {
         if (kd_vnc_key(f->vnc, 'a' + i % 26, i % 2 == 0, &err) < 0)
@@ -565,10 +553,8 @@ static void test_deaf_server(void **state)
     alarm(30);
     fixture *f = start(W, H);
     f->srv.deaf = true;
-    run_server(f);
     kd_err err;
-    kd_err_clear(&err);
-    f->vnc = kd_vnc_new(f->client_fd, &cbs, 1, f, &err);
+    f->vnc = open_client(f, 1, &err);
     assert_non_null(f->vnc);
     RUN_UNTIL(kd_vnc_key(f->vnc, 'a', true, &err) < 0);
     assert_int_equal(f->closed, 0);
@@ -613,10 +599,8 @@ static void test_no_fd_left(void **state)
         f->srv.close_after = round == 3;
         f->srv.resize_w = round == 4 ? 9999 : 0;
         f->srv.resize_h = round == 4 ? 1 : 0;
-        run_server(f);
         kd_err err;
-        kd_err_clear(&err);
-        f->vnc = kd_vnc_new(f->client_fd, &cbs, KD_VNC_TIMEOUT_S, f, &err);
+        f->vnc = open_client(f, KD_VNC_TIMEOUT_S, &err);
         assert_true((f->vnc != NULL) == (round == 0 || round >= 3));
         if (f->vnc)
             RUN_UNTIL(round == 0 ? f->damage_calls > 0 : f->closed == 1);
