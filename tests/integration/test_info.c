@@ -7,6 +7,7 @@
 #include "backend/conn.h"
 #include "backend/info.h"
 #include "backend/loop.h"
+#include "conn_fixture.h"
 #include "core/err.h"
 
 #include <libvirt/libvirt.h>
@@ -18,48 +19,14 @@
  * reports (read here through a raw connection of the test's own, which shares the driver's
  * state), in virsh's order, and a name that does not exist is KD_ERR_NOTFOUND. */
 
-#define DEFAULT_URI "test:///default"
 #define FIXTURE_URI "test://" KD_FIXTURES_DIR "/hosts.xml"
 #define ODD_DOM     "it's <odd> & \"quoted\""
 
-typedef struct {
-    kd_conn *conn;
-    virConnectPtr raw;
-} fixture;
-
-static int open_uri(void **state, const char *uri)
-{
-    fixture *f = calloc(1, sizeof(*f));
-    kd_err err;
-    kd_err_clear(&err);
-    f->conn = kd_conn_open(uri, false, &err);
-    if (!f->conn) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        free(f);
-        return -1;
-    }
-    f->raw = virConnectOpen(uri);
-    *state = f;
-    return f->raw ? 0 : -1;
-}
-
-static int setup(void **state)
-{
-    return open_uri(state, DEFAULT_URI);
-}
+typedef conn_fixture fixture;
 
 static int setup_fixture(void **state)
 {
-    return open_uri(state, FIXTURE_URI);
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    kd_conn_free(f->conn);
-    virConnectClose(f->raw);
-    free(f);
-    return 0;
+    return conn_fixture_open_uri(state, FIXTURE_URI);
 }
 
 /* The line "label value" as virsh pads it. */
@@ -376,15 +343,16 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_dominfo, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_domstate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list, setup_fixture, teardown),
-        cmocka_unit_test_setup_teardown(test_odd_name, setup_fixture, teardown),
-        cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_storage_network, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nodememstats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dominfo, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_domstate, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_not_found, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_list, setup_fixture, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_odd_name, setup_fixture, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_devices, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_storage_network, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_snapshot, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_nodememstats, conn_fixture_open, conn_fixture_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "backend/conn.h"
 #include "backend/loop.h"
 #include "backend/network.h"
+#include "conn_fixture.h"
 #include "core/err.h"
 
 #include <libvirt/libvirt.h>
@@ -18,38 +19,9 @@
  * (the driver resets when the last connection closes) plus a raw libvirt connection that
  * checks what the backend did, as another client would see it. */
 
-#define DEFAULT_URI "test:///default"
-#define ODD_NAME    "net it's <odd> & \"quoted\""
+#define ODD_NAME "net it's <odd> & \"quoted\""
 
-typedef struct {
-    kd_conn *conn;
-    virConnectPtr raw;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof(*f));
-    kd_err err;
-    kd_err_clear(&err);
-    f->conn = kd_conn_open(DEFAULT_URI, false, &err);
-    if (!f->conn) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        free(f);
-        return -1;
-    }
-    f->raw = virConnectOpen(DEFAULT_URI);
-    *state = f;
-    return f->raw ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    kd_conn_free(f->conn);
-    virConnectClose(f->raw);
-    free(f);
-    return 0;
-}
+typedef conn_fixture fixture;
 
 static kd_net_params params(const char *name, kd_net_mode mode, const char *addr, unsigned p,
                             const char *start, const char *end)
@@ -316,15 +288,19 @@ static int group_setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_list_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_default, conn_fixture_open, conn_fixture_close),
         cmocka_unit_test(test_parse_cidr),
         cmocka_unit_test(test_params_check),
         cmocka_unit_test(test_mode_names),
-        cmocka_unit_test_setup_teardown(test_define_lifecycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_undefine_active, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_define_conflicts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_leases_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_define_lifecycle, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_undefine_active, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_modes, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_define_conflicts, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_leases_and_errors, conn_fixture_open,
+                                        conn_fixture_close),
         cmocka_unit_test(test_readonly),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -6,7 +6,7 @@
 
 #include "backend/storage.h"
 #include "core/err.h"
-#include "storage_fixture.h"
+#include "conn_fixture.h"
 
 #include <libvirt/libvirt.h>
 #include <stdio.h>
@@ -55,7 +55,7 @@ static int raw_pool_autostart(virConnectPtr raw, const char *name)
 
 static void test_pools_list(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     size_t n = 0;
@@ -79,7 +79,7 @@ static void test_pools_list(void **state)
 
 static void test_pool_define_dir(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     /* '&' and '<' must reach libvirt as the characters they are. */
@@ -103,7 +103,7 @@ static void test_pool_define_dir(void **state)
 
 static void test_pool_create_transient(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     kd_pool_spec spec = {.name = "tmp", .type = "dir", .target = "/tmp/kd-pool"};
@@ -120,7 +120,7 @@ static void test_pool_create_transient(void **state)
 
 static void test_pool_define_types(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     const char *devs[] = {"/dev/sdb", "/dev/sdc"};
@@ -164,7 +164,7 @@ static void test_pool_define_types(void **state)
     free(built);
 }
 
-static void expect_define_error(st_fixture *f, const kd_pool_spec *spec, kd_err_code code,
+static void expect_define_error(conn_fixture *f, const kd_pool_spec *spec, kd_err_code code,
                                 const char *needle)
 {
     kd_err err;
@@ -179,7 +179,7 @@ static void expect_define_error(st_fixture *f, const kd_pool_spec *spec, kd_err_
 
 static void test_pool_define_errors(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     const char *devs[] = {"sdb"};
     kd_pool_spec s1 = {.name = "x", .type = "dir"};
     expect_define_error(f, &s1, KD_ERR_INVALID, "target path is required");
@@ -210,7 +210,7 @@ static void test_pool_define_errors(void **state)
 
 static void test_pool_start_twice(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     kd_pool_spec spec = {.name = "half", .type = "dir", .target = "/half"};
@@ -223,7 +223,7 @@ static void test_pool_start_twice(void **state)
 
 static void test_pool_verbs(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     const char *name = "default-pool";
@@ -256,7 +256,7 @@ static void test_pool_verbs(void **state)
 
 static void test_pool_remove(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     kd_pool_spec spec = {.name = "gone", .type = "dir", .target = "/gone"};
@@ -276,7 +276,7 @@ static void test_pool_remove(void **state)
 
 static void test_readonly(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     kd_conn *ro = kd_conn_open(DEFAULT_URI, true, &err);
@@ -356,18 +356,23 @@ static void test_check_name(void **state)
 
 int main(void)
 {
-    if (st_loop_init() < 0)
+    if (conn_fixture_loop_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pools_list, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_define_dir, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_create_transient, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_define_types, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_define_errors, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_start_twice, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_verbs, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_pool_remove, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_readonly, st_open, st_close),
+        cmocka_unit_test_setup_teardown(test_pools_list, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_define_dir, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_create_transient, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_define_types, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_define_errors, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_start_twice, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_verbs, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_pool_remove, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_readonly, conn_fixture_open, conn_fixture_close),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_check_name),
     };

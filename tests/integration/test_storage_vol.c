@@ -7,7 +7,7 @@
 #include "backend/job.h"
 #include "backend/storage.h"
 #include "core/err.h"
-#include "storage_fixture.h"
+#include "conn_fixture.h"
 
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
@@ -58,7 +58,7 @@ static int raw_vol_count(virConnectPtr raw)
     return n;
 }
 
-static void make_vol(st_fixture *f, const char *name, unsigned long long size, const char *format)
+static void make_vol(conn_fixture *f, const char *name, unsigned long long size, const char *format)
 {
     kd_err err;
     kd_err_clear(&err);
@@ -69,7 +69,7 @@ static void make_vol(st_fixture *f, const char *name, unsigned long long size, c
 
 static void test_vol_create_list(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     size_t n = 99;
@@ -107,7 +107,7 @@ static void test_vol_create_list(void **state)
 
 static void test_vol_create_backing(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "base.img", 2ULL << 30, "raw");
@@ -131,7 +131,7 @@ static void test_vol_create_backing(void **state)
     assert_true(raw_vol_exists(f->raw, "o2"));
 }
 
-static void expect_create_error(st_fixture *f, const char *pool, const kd_vol_spec *s,
+static void expect_create_error(conn_fixture *f, const char *pool, const kd_vol_spec *s,
                                 kd_err_code code, const char *needle)
 {
     kd_err err;
@@ -148,7 +148,7 @@ static void expect_create_error(st_fixture *f, const char *pool, const kd_vol_sp
 
 static void test_vol_create_errors(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     make_vol(f, "taken", 1 << 20, NULL);
     kd_vol_spec s1 = {.name = "taken", .capacity = 1 << 20};
     expect_create_error(f, POOL, &s1, KD_ERR_INVALID, "already has a volume named 'taken'");
@@ -181,7 +181,7 @@ static virDomainPtr define_user(virConnectPtr raw, const char *name, const char 
 
 static void test_vol_delete_in_use(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "used.img", 1 << 20, NULL);
@@ -225,7 +225,7 @@ static void test_vol_delete_in_use(void **state)
 /* A volume other volumes are backed by is in use too. */
 static void test_vol_delete_backing(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "base", 1 << 20, NULL);
@@ -245,7 +245,7 @@ static void test_vol_delete_backing(void **state)
 
 static void test_vol_delete(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "free.img", 1 << 20, NULL);
@@ -261,7 +261,7 @@ static void test_vol_delete(void **state)
 
 static void test_vol_resize(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "r.img", 4ULL << 20, NULL);
@@ -281,7 +281,7 @@ static void test_vol_resize(void **state)
 
 static void test_vol_clone(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "src.qcow2", 5ULL << 20, "qcow2");
@@ -302,7 +302,7 @@ static void test_vol_clone(void **state)
 
 static void test_vol_xml(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "x&y.img", 1 << 20, NULL);
@@ -325,7 +325,7 @@ static char *temp_path(const char *tag)
 
 static void test_download_errors(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "t.img", 1 << 20, NULL);
@@ -360,7 +360,7 @@ static void test_download_errors(void **state)
 
 static void test_upload_errors(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "t.img", 1 << 20, NULL);
@@ -415,7 +415,7 @@ static void on_done(kd_job *job, int result, const kd_err *err, void *opaque)
 /* Through the job machinery, as the UI runs it. */
 static void test_transfer_job(void **state)
 {
-    st_fixture *f = *state;
+    conn_fixture *f = *state;
     kd_err err;
     kd_err_clear(&err);
     make_vol(f, "j.img", 1 << 20, NULL);
@@ -435,21 +435,27 @@ static void test_transfer_job(void **state)
 
 int main(void)
 {
-    if (st_loop_init() < 0)
+    if (conn_fixture_loop_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_vol_create_list, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_create_backing, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_create_errors, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_delete_in_use, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_delete, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_delete_backing, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_resize, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_clone, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_vol_xml, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_download_errors, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_upload_errors, st_open, st_close),
-        cmocka_unit_test_setup_teardown(test_transfer_job, st_open, st_close),
+        cmocka_unit_test_setup_teardown(test_vol_create_list, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_create_backing, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_create_errors, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_delete_in_use, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_delete, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_delete_backing, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_resize, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_clone, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_vol_xml, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_download_errors, conn_fixture_open,
+                                        conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_upload_errors, conn_fixture_open, conn_fixture_close),
+        cmocka_unit_test_setup_teardown(test_transfer_job, conn_fixture_open, conn_fixture_close),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     kd_job_wait(NULL, false);
